@@ -1,0 +1,51 @@
+package printers
+
+import (
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var namespaceTable = newTable([]metav1.TableColumnDefinition{
+	nameColumn(),
+	column("Status", "string", "The status of the namespace"),
+	ageColumn(),
+}, func(ns *corev1.Namespace) []interface{} {
+	return []interface{}{ns.Name, string(ns.Status.Phase), age(ns.CreationTimestamp)}
+})
+
+var leaseTable = newTable([]metav1.TableColumnDefinition{
+	nameColumn(),
+	column("Holder", "string", coordinationv1.LeaseSpec{}.SwaggerDoc()["holderIdentity"]),
+	ageColumn(),
+}, func(l *coordinationv1.Lease) []interface{} {
+	holder := ""
+	if l.Spec.HolderIdentity != nil {
+		holder = *l.Spec.HolderIdentity
+	}
+	return []interface{}{l.Name, holder, age(l.CreationTimestamp)}
+})
+
+var runtimeClassTable = newTable([]metav1.TableColumnDefinition{
+	nameColumn(),
+	column("Handler", "string", nodev1.RuntimeClass{}.SwaggerDoc()["handler"]),
+	ageColumn(),
+}, func(rc *nodev1.RuntimeClass) []interface{} {
+	return []interface{}{rc.Name, rc.Handler, age(rc.CreationTimestamp)}
+})
+
+var priorityClassTable = newTable([]metav1.TableColumnDefinition{
+	nameColumn(),
+	column("Value", "integer", schedulingv1.PriorityClass{}.SwaggerDoc()["value"]),
+	column("Global-Default", "boolean", schedulingv1.PriorityClass{}.SwaggerDoc()["globalDefault"]),
+	ageColumn(),
+	column("PreemptionPolicy", "string", schedulingv1.PriorityClass{}.SwaggerDoc()["preemptionPolicy"]),
+}, func(pc *schedulingv1.PriorityClass) []interface{} {
+	policy := ""
+	if pc.PreemptionPolicy != nil {
+		policy = string(*pc.PreemptionPolicy)
+	}
+	return []interface{}{pc.Name, int64(pc.Value), pc.GlobalDefault, age(pc.CreationTimestamp), policy}
+})
