@@ -133,9 +133,9 @@ func TestCoreDefaults(t *testing.T) {
 			name: "limit range defaults limits from max and requests from defaults and min",
 			in: &corev1.LimitRange{Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{
 				{
-					Type: corev1.LimitTypeContainer,
-					Max:  corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
-					Min:  corev1.ResourceList{corev1.ResourceEphemeralStorage: resource.MustParse("1Mi")},
+					Type:    corev1.LimitTypeContainer,
+					Max:     corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("1Gi")},
+					Min:     corev1.ResourceList{corev1.ResourceEphemeralStorage: resource.MustParse("1Mi")},
 					Default: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
 				},
 				{

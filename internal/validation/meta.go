@@ -2,6 +2,7 @@ package validation
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -79,11 +80,16 @@ func validateObjectMetaUpdate(newMeta, oldMeta *metav1.ObjectMeta, fldPath *fiel
 func validateFinalizerQualification(finalizers []string, fldPath *field.Path) field.ErrorList {
 	var allErrs field.ErrorList
 	for i, f := range finalizers {
-		if !strings.Contains(f, "/") && !standardFinalizers[f] {
-			allErrs = append(allErrs, field.Invalid(fldPath.Index(i), f, "name is neither a standard finalizer name nor is it fully qualified"))
-		}
+		allErrs = append(allErrs, validateFinalizerIsQualified(f, fldPath.Index(i))...)
 	}
 	return allErrs
+}
+
+func validateFinalizerIsQualified(f string, fldPath *field.Path) field.ErrorList {
+	if !strings.Contains(f, "/") && !standardFinalizers[f] {
+		return field.ErrorList{field.Invalid(fldPath, f, "name is neither a standard finalizer name nor is it fully qualified")}
+	}
+	return nil
 }
 
 // validateNameWith applies a name rule to a field that refers to another
@@ -292,4 +298,15 @@ func validateTemplateMetaOnly(meta *metav1.ObjectMeta, fldPath *field.Path) fiel
 		allErrs = append(allErrs, field.Forbidden(fldPath.Child(p), "cannot be set"))
 	}
 	return allErrs
+}
+
+// sortedKeys returns a map's keys in order, so that errors come out in the
+// same order on every run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -1,0 +1,55 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// SystemNamespaces exist from the start, as in Kubernetes.
+var SystemNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+
+// RuntimeClasses exist from the start: a pod picks how it runs with
+// spec.runtimeClassName.
+var RuntimeClasses = []string{"docker", "process"}
+
+// bootstrap creates the objects every cluster has. /readyz waits for it.
+func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logger) error {
+	create := func(what string, fn func(context.Context) error) error {
+		return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			err := fn(ctx)
+			if err == nil || apierrors.IsAlreadyExists(err) {
+				return true, nil
+			}
+			log.Debug("bootstrap object not created yet", "object", what, "err", err)
+			return false, nil
+		})
+	}
+	for _, name := range SystemNamespaces {
+		err := create("namespace "+name, func(ctx context.Context) error {
+			_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("create namespace %s: %w", name, err)
+		}
+	}
+	for _, name := range RuntimeClasses {
+		err := create("runtimeclass "+name, func(ctx context.Context) error {
+			_, err := client.NodeV1().RuntimeClasses().Create(ctx, &nodev1.RuntimeClass{ObjectMeta: metav1.ObjectMeta{Name: name}, Handler: name}, metav1.CreateOptions{})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("create runtimeclass %s: %w", name, err)
+		}
+	}
+	return nil
+}
