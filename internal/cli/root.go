@@ -84,4 +84,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-

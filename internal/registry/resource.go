@@ -60,6 +60,9 @@ type Resource struct {
 
 	// Status serves a status subresource that updates only the status.
 	Status bool
+	// ValidateStatusUpdate replaces ValidateUpdate for status updates.
+	// Optional.
+	ValidateStatusUpdate func(obj, old runtime.Object) field.ErrorList
 	// Scale serves a scale subresource.
 	Scale *Scale
 	// Subresources adds further subresources built over the main store.

@@ -24,7 +24,9 @@ func Resources() []*Resource {
 		// core
 		typed(&Resource{Resource: "namespaces", Kind: "Namespace", ShortNames: []string{"ns"}, Status: true,
 			PrepareForCreate: prepareNamespaceCreate, PrepareForUpdate: prepareNamespaceUpdate,
-			Fields:       func(o runtime.Object) fields.Set { return fields.Set{"status.phase": string(o.(*corev1.Namespace).Status.Phase)} },
+			Fields: func(o runtime.Object) fields.Set {
+				return fields.Set{"status.phase": string(o.(*corev1.Namespace).Status.Phase)}
+			},
 			WrapStore:    func(s *Store) rest.Storage { return &namespaceREST{s} },
 			Subresources: namespaceSubresources,
 		}, validation.ValidateNamespace, validation.ValidateNamespaceUpdate),
@@ -36,6 +38,9 @@ func Resources() []*Resource {
 		typed(&Resource{Resource: "pods", Kind: "Pod", Namespaced: true, ShortNames: []string{"po"}, Categories: all, Status: true,
 			PrepareForCreate: preparePodCreate, Fields: podFields, GracefulDelete: podGracefulDelete,
 			Subresources: podSubresources,
+			ValidateStatusUpdate: func(obj, old runtime.Object) field.ErrorList {
+				return validation.ValidatePodStatusUpdate(obj.(*corev1.Pod), old.(*corev1.Pod))
+			},
 		}, validation.ValidatePod, validation.ValidatePodUpdate),
 		typed(&Resource{Resource: "services", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"}, Categories: all, Status: true},
 			validation.ValidateService, validation.ValidateServiceUpdate),
@@ -44,7 +49,9 @@ func Resources() []*Resource {
 		typed(&Resource{Resource: "configmaps", Kind: "ConfigMap", Namespaced: true, ShortNames: []string{"cm"}},
 			validation.ValidateConfigMap, validation.ValidateConfigMapUpdate),
 		typed(&Resource{Resource: "secrets", Kind: "Secret", Namespaced: true,
-			Fields: func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} },
+			Fields:           func(o runtime.Object) fields.Set { return fields.Set{"type": string(o.(*corev1.Secret).Type)} },
+			PrepareForCreate: mergeStringData,
+			PrepareForUpdate: func(obj, _ runtime.Object) { mergeStringData(obj) },
 		}, validation.ValidateSecret, validation.ValidateSecretUpdate),
 		typed(&Resource{Resource: "events", Kind: "Event", Namespaced: true, ShortNames: []string{"ev"}, AllowCreateOnUpdate: true,
 			Fields: eventFields, TTL: eventTTL,
@@ -244,6 +251,22 @@ func eventFields(o runtime.Object) fields.Set {
 		"source":                         e.Source.Component,
 		"type":                           e.Type,
 	}
+}
+
+// mergeStringData folds a Secret's write-only stringData into data, as
+// Kubernetes does on decoding; stringData wins for keys in both.
+func mergeStringData(obj runtime.Object) {
+	s := obj.(*corev1.Secret)
+	if len(s.StringData) == 0 {
+		return
+	}
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range s.StringData {
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
 }
 
 // eventTTL keeps events for an hour, Kubernetes' default.

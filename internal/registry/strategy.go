@@ -86,11 +86,13 @@ func (s strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) f
 	return s.res.ValidateUpdate(obj, old)
 }
 
-func (strategy) WarningsOnCreate(context.Context, runtime.Object) []string      { return nil }
-func (strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string { return nil }
-func (strategy) Canonicalize(runtime.Object)                                    {}
-func (s strategy) AllowCreateOnUpdate(context.Context) bool                     { return s.res.AllowCreateOnUpdate }
-func (strategy) AllowUnconditionalUpdate(context.Context) bool                  { return true }
+func (strategy) WarningsOnCreate(context.Context, runtime.Object) []string { return nil }
+func (strategy) WarningsOnUpdate(context.Context, runtime.Object, runtime.Object) []string {
+	return nil
+}
+func (strategy) Canonicalize(runtime.Object)                   {}
+func (s strategy) AllowCreateOnUpdate(context.Context) bool    { return s.res.AllowCreateOnUpdate }
+func (strategy) AllowUnconditionalUpdate(context.Context) bool { return true }
 
 // GetResetFields tells server-side apply that the main resource does not
 // own the status.
@@ -140,6 +142,9 @@ func (s statusStrategy) PrepareForUpdate(ctx context.Context, obj, old runtime.O
 }
 
 func (s statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
+	if s.res.ValidateStatusUpdate != nil {
+		return s.res.ValidateStatusUpdate(obj, old)
+	}
 	// Metadata rules still apply; the spec cannot have changed.
 	return s.strategy.ValidateUpdate(ctx, obj, old)
 }

@@ -85,20 +85,21 @@ func validateMetricSpec(m *autoscalingv2.MetricSpec, fldPath *field.Path) field.
 	}
 	known := false
 	for _, s := range sources {
-		if s.typ == m.Type {
-			known = true
-			if !s.set {
-				allErrs = append(allErrs, field.Required(fldPath.Child(s.name), "must populate information for the given metric source"))
-			}
-		} else if s.set && m.Type != "" {
-			allErrs = append(allErrs, field.Forbidden(fldPath.Child(s.name), "must populate the given metric source only"))
-		}
+		known = known || s.typ == m.Type
 	}
 	switch {
 	case m.Type == "":
-		return append(allErrs, field.Required(fldPath.Child("type"), "must specify a metric source type"))
+		return field.ErrorList{field.Required(fldPath.Child("type"), "must specify a metric source type")}
 	case !known:
-		return append(allErrs, field.NotSupported(fldPath.Child("type"), m.Type, supportedMetricSourceTypes))
+		return field.ErrorList{field.NotSupported(fldPath.Child("type"), m.Type, supportedMetricSourceTypes)}
+	}
+	for _, s := range sources {
+		switch {
+		case s.typ == m.Type && !s.set:
+			allErrs = append(allErrs, field.Required(fldPath.Child(s.name), "must populate information for the given metric source"))
+		case s.typ != m.Type && s.set:
+			allErrs = append(allErrs, field.Forbidden(fldPath.Child(s.name), "must populate the given metric source only"))
+		}
 	}
 
 	avgOrValue := []autoscalingv2.MetricTargetType{autoscalingv2.AverageValueMetricType, autoscalingv2.ValueMetricType}

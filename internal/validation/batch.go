@@ -21,7 +21,7 @@ const (
 	// maxCronJobNameLength leaves room for the 11-character suffix the
 	// controller appends to name each Job within the 63-character label
 	// limit (the Job name is copied into a pod label).
-	maxCronJobNameLength = 52
+	maxCronJobNameLength     = 52
 	maxPodFailurePolicyRules = 20
 	maxManagedByLength       = 63
 )
