@@ -1,0 +1,206 @@
+// Package e2e starts the real marina binary and drives it as users do:
+// with client-go and with the built-in kubectl.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/marina-orchestrator/marina/internal/testutil/etcdtest"
+)
+
+// marinaBin is the binary under test, built once by TestMain.
+var marinaBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "marina-e2e-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	marinaBin = filepath.Join(dir, "marina")
+	build := exec.Command("go", "build", "-o", marinaBin, "../../cmd/marina")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build marina:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// backends are the storage backends every durability-sensitive test runs on.
+var backends = []string{"bolt", "etcd"}
+
+// Server is one marina process under test.
+type Server struct {
+	t          *testing.T
+	DataDir    string
+	Listen     string
+	Backend    string
+	etcd       string
+	cmd        *exec.Cmd
+	done       chan error
+	log        *os.File
+	Kubeconfig string
+	Config     *rest.Config
+	Client     *kubernetes.Clientset
+}
+
+// StartServer starts marina on a free port with the given backend ("bolt"
+// or "etcd", for which an embedded etcd is started) and waits for /readyz.
+func StartServer(t *testing.T, backend string) *Server {
+	t.Helper()
+	s := &Server{
+		t:       t,
+		DataDir: t.TempDir(),
+		Listen:  fmt.Sprintf("127.0.0.1:%d", etcdtest.FreePort(t)),
+		Backend: backend,
+	}
+	if backend == "etcd" {
+		s.etcd = etcdtest.Start(t)
+	}
+	s.Kubeconfig = filepath.Join(s.DataDir, "kubeconfig.yaml")
+	s.Start()
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Start (re)starts the process on the same data dir and port.
+func (s *Server) Start() {
+	s.t.Helper()
+	args := []string{"server", "--data-dir", s.DataDir, "--listen", s.Listen, "--datastore", s.Backend}
+	if s.etcd != "" {
+		args = append(args, "--etcd-endpoints", s.etcd)
+	}
+	log, err := os.OpenFile(filepath.Join(s.DataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.log = log
+	s.cmd = exec.Command(marinaBin, args...)
+	s.cmd.Stdout, s.cmd.Stderr = log, log
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatalf("start marina: %v", err)
+	}
+	s.done = make(chan error, 1)
+	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(s.cmd, s.done)
+	s.waitReady(60 * time.Second)
+	cfg, err := clientcmd.BuildConfigFromFlags("", s.Kubeconfig)
+	if err != nil {
+		s.t.Fatalf("load kubeconfig: %v", err)
+	}
+	cfg.QPS, cfg.Burst = 1000, 2000
+	s.Config = cfg
+	s.Client = kubernetes.NewForConfigOrDie(cfg)
+}
+
+func (s *Server) waitReady(timeout time.Duration) {
+	s.t.Helper()
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-s.done:
+			s.t.Fatalf("marina exited before it was ready: %v\n%s", err, s.Log())
+		default:
+		}
+		resp, err := client.Get("https://" + s.Listen + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("marina not ready after %s\n%s", timeout, s.Log())
+}
+
+// Log returns what the server printed.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.DataDir, "server.log"))
+	return string(b)
+}
+
+// Stop ends the process with SIGTERM, as an operator would.
+func (s *Server) Stop() {
+	s.signal(syscall.SIGTERM)
+}
+
+// Kill ends the process with SIGKILL: no chance to flush anything.
+func (s *Server) Kill() {
+	s.signal(syscall.SIGKILL)
+}
+
+func (s *Server) signal(sig syscall.Signal) {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(sig)
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.log.Close()
+	s.cmd = nil
+}
+
+// Kubectl runs `marina kubectl args...` against the server and returns
+// stdout, stderr and the error.
+func (s *Server) Kubectl(args ...string) (string, string, error) {
+	return s.KubectlEnv(nil, args...)
+}
+
+// KubectlEnv runs kubectl with extra environment variables.
+func (s *Server) KubectlEnv(env []string, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, marinaBin, append([]string{"kubectl"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+s.Kubeconfig), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// MustKubectl runs kubectl and fails the test if it fails.
+func (s *Server) MustKubectl(args ...string) string {
+	s.t.Helper()
+	out, errOut, err := s.Kubectl(args...)
+	if err != nil {
+		s.t.Fatalf("kubectl %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// eventually retries check until it returns nil or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = check(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("condition not met after %s: %v", timeout, err)
+}
