@@ -10,9 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	apistorage "k8s.io/apiserver/pkg/storage"
-	"k8s.io/apiserver/pkg/storage/storagebackend/factory"
 
-	"github.com/marina-orchestrator/marina/internal/storage/bolt"
 	"github.com/marina-orchestrator/marina/internal/storage/encryption"
 )
 
@@ -29,17 +27,7 @@ func (b *Backend) ReencryptSecrets(ctx context.Context) (int, error) {
 	newFunc := func() runtime.Object { return &corev1.Secret{} }
 	newList := func() runtime.Object { return &corev1.SecretList{} }
 	prefix := opts.ResourcePrefix
-	var raw apistorage.Interface
-	var destroy factory.DestroyFunc = func() {}
-	if b.db != nil {
-		raw, err = bolt.NewStore(b.db, bolt.StoreConfig{
-			Codec: opts.StorageConfig.Codec, Transformer: opts.StorageConfig.Transformer,
-			Prefix: opts.StorageConfig.Prefix, ResourcePrefix: prefix, GroupResource: gr,
-			NewFunc: newFunc, NewListFunc: newList,
-		})
-	} else {
-		raw, destroy, err = factory.Create(*opts.StorageConfig, newFunc, newList, prefix)
-	}
+	raw, destroy, err := b.rawStorage(opts.StorageConfig, prefix, newFunc, newList)
 	if err != nil {
 		return 0, fmt.Errorf("open secrets storage: %w", err)
 	}

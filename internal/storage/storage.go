@@ -25,7 +25,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apiserver/pkg/registry/generic"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	serverstorage "k8s.io/apiserver/pkg/server/storage"
 	apistorage "k8s.io/apiserver/pkg/storage"
 	cacherstorage "k8s.io/apiserver/pkg/storage/cacher"
@@ -178,17 +177,14 @@ func (b *Backend) GetRESTOptions(gr schema.GroupResource, _ runtime.Object) (gen
 		ResourcePrefix:          "/" + gr.Resource,
 		CountMetricPollPeriod:   time.Minute,
 	}
-	if b.db != nil {
-		opts.Decorator = b.boltWithCacher
-	} else {
-		opts.Decorator = genericregistry.StorageWithCacher()
-	}
+	opts.Decorator = b.withCacher
 	return opts, nil
 }
 
-// boltWithCacher builds a resource's bolt store behind the API server's
-// watch cache, as StorageWithCacher does for etcd.
-func (b *Backend) boltWithCacher(
+// withCacher builds a resource's store behind the API server's watch
+// cache, as the API server's StorageWithCacher does, and lets watches that
+// resume from before the cache's start read the backend's history.
+func (b *Backend) withCacher(
 	cfg *storagebackend.ConfigForResource,
 	resourcePrefix string,
 	keyFunc func(obj runtime.Object) (string, error),
@@ -197,16 +193,7 @@ func (b *Backend) boltWithCacher(
 	getAttrsFunc apistorage.AttrFunc,
 	triggerFuncs apistorage.IndexerFuncs,
 	indexers *cache.Indexers) (apistorage.Interface, factory.DestroyFunc, error) {
-	raw, err := bolt.NewStore(b.db, bolt.StoreConfig{
-		Codec:          cfg.Codec,
-		Transformer:    cfg.Transformer,
-		Prefix:         cfg.Prefix,
-		ResourcePrefix: resourcePrefix,
-		GroupResource:  cfg.GroupResource,
-		NewFunc:        newFunc,
-		NewListFunc:    newListFunc,
-		Observe:        observeStorage,
-	})
+	raw, destroyRaw, err := b.rawStorage(cfg, resourcePrefix, newFunc, newListFunc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,11 +212,32 @@ func (b *Backend) boltWithCacher(
 		Codec:               cfg.Codec,
 	})
 	if err != nil {
+		destroyRaw()
 		return nil, nil, fmt.Errorf("watch cache of %s: %w", cfg.GroupResource, err)
 	}
 	delegator := cacherstorage.NewCacheDelegator(cacher, raw)
-	return delegator, func() {
+	return &resumable{Interface: delegator, raw: raw}, func() {
 		delegator.Stop()
 		cacher.Stop()
+		destroyRaw()
 	}, nil
+}
+
+// rawStorage opens one resource's store on the backend.
+func (b *Backend) rawStorage(cfg *storagebackend.ConfigForResource, resourcePrefix string,
+	newFunc, newListFunc func() runtime.Object) (apistorage.Interface, factory.DestroyFunc, error) {
+	if b.db == nil {
+		return factory.Create(*cfg, newFunc, newListFunc, resourcePrefix)
+	}
+	raw, err := bolt.NewStore(b.db, bolt.StoreConfig{
+		Codec:          cfg.Codec,
+		Transformer:    cfg.Transformer,
+		Prefix:         cfg.Prefix,
+		ResourcePrefix: resourcePrefix,
+		GroupResource:  cfg.GroupResource,
+		NewFunc:        newFunc,
+		NewListFunc:    newListFunc,
+		Observe:        observeStorage,
+	})
+	return raw, func() {}, err
 }
