@@ -63,14 +63,14 @@ func main() {
 	for _, backend := range strings.Split(*backends, ",") {
 		r := measure(bin, backend, *pods, *clients, *watchers, *events, *starts)
 		fmt.Printf("| %s | %s | %s | %s | %.0f | %s | %s | %s | %s |\n", backend,
-			r.ready.Round(time.Millisecond), mib(r.rssIdle), mib(r.rssLoaded), r.createsPerSec,
+			r.ready.Round(time.Millisecond), r.rssIdle, r.rssLoaded, r.createsPerSec,
 			ms(r.createP50), ms(r.createP99), ms(r.watchP50), ms(r.watchP99))
 	}
 }
 
 type result struct {
 	ready                time.Duration
-	rssIdle, rssLoaded   int64
+	rssIdle, rssLoaded   memory
 	createsPerSec        float64
 	createP50, createP99 time.Duration
 	watchP50, watchP99   time.Duration
@@ -319,20 +319,34 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// rss reads a process's resident set size in bytes from /proc.
-func rss(pid int) int64 {
+// memory is a process's resident memory: all of it, and the anonymous
+// part (heap, stacks: what the process itself allocated, as opposed to
+// pages of its binary and of mapped files, which the kernel can drop).
+type memory struct{ rss, anon int64 }
+
+func (m memory) String() string { return fmt.Sprintf("%s (anon %s)", mib(m.rss), mib(m.anon)) }
+
+// rss reads a process's resident memory from /proc.
+func rss(pid int) memory {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return -1
+		return memory{-1, -1}
 	}
+	var m memory
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			m.rss = kb * 1024
+		case "RssAnon:":
+			m.anon = kb * 1024
 		}
 	}
-	return -1
+	return m
 }
 
 func percentile(d []time.Duration, p int) time.Duration {
