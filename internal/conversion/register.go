@@ -11,7 +11,8 @@ import (
 )
 
 // AddToScheme registers the conversion functions, in both directions, for
-// HorizontalPodAutoscaler and Event and their List types.
+// HorizontalPodAutoscaler and Event and their List types, and the query
+// parameter decoding of the pod subresources' options.
 func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
 		register(ConvertHPAV1ToV2),
@@ -54,6 +55,7 @@ func AddToScheme(s *runtime.Scheme) error {
 			},
 			ConvertEventCoreToV1,
 		)),
+		addQueryParamConversions,
 	} {
 		if err := add(s); err != nil {
 			return err
