@@ -141,6 +141,9 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 		sets.NewString("attach", "exec", "proxy", "log", "portforward"),
 	)
 	gc.MaxRequestBodyBytes = 3 * 1024 * 1024
+	// On SIGTERM, end open watches (clients re-watch elsewhere or after the
+	// restart) instead of waiting out the request timeout for them.
+	gc.ShutdownWatchTerminationGracePeriod = 2 * time.Second
 
 	secure := genericoptions.NewSecureServingOptions().WithLoopback()
 	secure.BindAddress = net.ParseIP(host)
@@ -202,7 +205,7 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 		return startControllers(ctx, s.Loopback, log)
 	})
 
-	generic, err := gc.Complete(nil).New("marina-apiserver", genericapiserver.NewEmptyDelegate())
+	generic, err := gc.Complete(nil).New("marina-apiserver", genericapiserver.NewEmptyDelegateWithCustomHandler(notFound()))
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
 	}
