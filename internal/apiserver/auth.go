@@ -42,6 +42,6 @@ func newAuthenticator(m *pki.Material) authenticator.Request {
 	for _, p := range publicPaths {
 		conditions = append(conditions, apiserverapi.AnonymousAuthCondition{Path: p})
 	}
-	authenticated := group.NewAuthenticatedGroupAdder(union.New(certs, tokens))
+	authenticated := group.NewAuthenticatedGroupAdder(union.New(newCertCache(certs), tokens))
 	return union.NewFailOnError(authenticated, anonymous.NewAuthenticator(conditions))
 }
