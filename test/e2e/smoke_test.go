@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,5 +29,27 @@ func TestServerStarts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKubectlFindsTheDataDir runs `marina kubectl` with KUBECONFIG unset:
+// it must use $MARINA_DATA_DIR/kubeconfig.yaml.
+func TestKubectlFindsTheDataDir(t *testing.T) {
+	s := StartServer(t, "bolt")
+	cmd := exec.Command(marinaBin, "kubectl", "get", "namespace", "kube-system", "-o", "name")
+	var env []string
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "KUBECONFIG=") {
+			env = append(env, e)
+		}
+	}
+	cmd.Env = append(env, "MARINA_DATA_DIR="+s.DataDir)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "namespace/kube-system" {
+		t.Errorf("marina kubectl with MARINA_DATA_DIR: %v\n%s", err, out)
+	}
+	out, err = exec.Command(marinaBin, "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Kubernetes API v1.37") {
+		t.Errorf("marina version: %v %s", err, out)
 	}
 }
