@@ -141,9 +141,6 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// DB is the bolt database, nil for etcd.
-func (b *Backend) DB() *bolt.DB { return b.db }
-
 // GetRESTOptions implements generic.RESTOptionsGetter: the storage of one
 // resource.
 func (b *Backend) GetRESTOptions(gr schema.GroupResource, _ runtime.Object) (generic.RESTOptions, error) {

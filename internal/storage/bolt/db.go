@@ -199,13 +199,6 @@ func (db *DB) CompactedRevision() int64 {
 	return db.compacted
 }
 
-// Size returns the size of the database file in bytes.
-func (db *DB) Size() int64 {
-	var n int64
-	_ = db.bolt.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
-	return n
-}
-
 func putInt(v int64) []byte {
 	b := make([]byte, 8)
 	binary.BigEndian.PutUint64(b, uint64(v))

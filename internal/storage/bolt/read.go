@@ -162,20 +162,6 @@ func (db *DB) Count(prefix string) (int64, error) {
 	return n, err
 }
 
-// Keys returns the keys under prefix now.
-func (db *DB) Keys(prefix string) ([]string, error) {
-	var keys []string
-	err := db.bolt.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketKeys).Cursor()
-		p := []byte(prefix)
-		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-			keys = append(keys, string(k))
-		}
-		return nil
-	})
-	return keys, err
-}
-
 // readLog returns the events of revisions (after, upTo] in order, with their
 // values and previous values read back from the history. Like reads, a
 // resume point must not be older than the compaction.
