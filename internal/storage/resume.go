@@ -63,12 +63,13 @@ func (f *fallbackWatch) run(ctx context.Context, w watch.Interface, fallback fun
 		}
 		if firstEvent && isGone(ev) {
 			w.Stop()
-			nw, err := fallback()
-			if err != nil {
-				return
+			if nw, err := fallback(); err == nil {
+				w, firstEvent = nw, false
+				continue
 			}
-			w, firstEvent = nw, false
-			continue
+			// The backend cannot serve it either: pass the 410 on, so the
+			// client re-lists.
+			w = watch.NewEmptyWatch()
 		}
 		firstEvent = false
 		select {
