@@ -26,9 +26,39 @@ import (
 	"k8s.io/apimachinery/pkg/util/yaml"
 )
 
-// kubectlExamplesRoot holds the shared example manifests, relative to this
-// package's directory (where `go test` runs).
-const kubectlExamplesRoot = "../../../shared/examples"
+// kubectlExamplesRoot holds the example manifests, relative to this
+// package's directory (where `go test` runs): copies of the project's
+// shared examples, kept in the repository so a clean clone can test them.
+const kubectlExamplesRoot = "testdata/examples"
+
+// sharedExamplesRoot is where the project's shared examples live beside
+// the repository, when they do.
+const sharedExamplesRoot = "../../../shared/examples"
+
+// TestExampleManifestsMatchShared keeps the copies in testdata identical to
+// the shared examples whenever those are present.
+func TestExampleManifestsMatchShared(t *testing.T) {
+	for _, dir := range []string{"book", "webapp"} {
+		entries, err := os.ReadDir(filepath.Join(sharedExamplesRoot, dir))
+		if err != nil {
+			t.Logf("no shared examples beside the repository (%v): nothing to compare", err)
+			return
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".yaml") {
+				continue
+			}
+			shared, err := os.ReadFile(filepath.Join(sharedExamplesRoot, dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours, err := os.ReadFile(filepath.Join(kubectlExamplesRoot, dir, e.Name()))
+			if err != nil || !bytes.Equal(shared, ours) {
+				t.Errorf("%s/%s differs from the shared example (err %v): copy it into %s", dir, e.Name(), err, kubectlExamplesRoot)
+			}
+		}
+	}
+}
 
 // The objects each example directory creates, as kubectl names them.
 var (
@@ -772,7 +802,7 @@ func kubectlExampleDir(t *testing.T, name string) string {
 	dir := filepath.Join(kubectlExamplesRoot, name)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		abs, _ := filepath.Abs(dir)
-		t.Fatalf("example manifests %q not found at %s (stat: %v): the kubectl tests need the shared examples checked out beside the repository", name, abs, err)
+		t.Fatalf("example manifests %q not found at %s (stat: %v)", name, abs, err)
 	}
 	return dir
 }
