@@ -23,6 +23,9 @@ import (
 func startControllers(ctx context.Context, cfg *rest.Config, log *slog.Logger) error {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 500, 1000
+	// The controllers walk every resource, deprecated ones included; the
+	// deprecation warnings are for users, not for them.
+	cfg.WarningHandler = rest.NoWarnings{}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("controller client: %w", err)

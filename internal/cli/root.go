@@ -38,8 +38,9 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServerCommand("server", "Run the control plane: API server, storage and controllers"))
-	root.AddCommand(newServerCommand("up", "Run Marina on this machine: the control plane (and, once it exists, the node agent)"))
+	root.AddCommand(newServerCommand())
+	root.AddCommand(newUpCommand())
+	root.AddCommand(newAgentCommand())
 	root.AddCommand(newKubectlCommand())
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newSecretsCommand())

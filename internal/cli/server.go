@@ -1,49 +1,136 @@
 package cli
 
 import (
-	"github.com/spf13/cobra"
+	"log/slog"
+	"path/filepath"
 
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/marina-orchestrator/marina/internal/agent"
 	"github.com/marina-orchestrator/marina/internal/apiserver"
+	"github.com/marina-orchestrator/marina/internal/pki"
 	"github.com/marina-orchestrator/marina/internal/storage"
 )
 
-func newServerCommand(use, short string) *cobra.Command {
-	var (
-		dataDir, listen, datastore, etcd, logLevel string
-	)
+// serverFlags are the flags of `marina server` and `marina up`.
+type serverFlags struct {
+	dataDir, listen, datastore, etcd, logLevel string
+}
+
+func (f *serverFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.dataDir, "data-dir", defaultDataDir(), "directory for the database, credentials and kubeconfig.yaml (env "+DataDirEnv+")")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:6443", "HTTPS address of the Kubernetes API, host:port")
+	fs.StringVar(&f.datastore, "datastore", storage.Bolt, "storage backend: bolt (embedded) or etcd")
+	fs.StringVar(&f.etcd, "etcd-endpoints", "", "comma-separated etcd client URLs, with --datastore etcd")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
+	logger, err := newLogger(f.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := apiserver.New(apiserver.Config{
+		DataDir: f.dataDir,
+		Listen:  f.listen,
+		Storage: storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
+		Logger:  logger,
+	})
+	return srv, logger, err
+}
+
+func newServerCommand() *cobra.Command {
+	var f serverFlags
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
+		Use:   "server",
+		Short: "Run the control plane: API server, storage and controllers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := newLogger(logLevel)
+			srv, _, err := f.newServer()
 			if err != nil {
 				return err
 			}
-			srv, err := apiserver.New(apiserver.Config{
-				DataDir: dataDir,
-				Listen:  listen,
-				Storage: storage.Config{
-					Backend:       datastore,
-					EtcdEndpoints: splitList(etcd),
-					Logger:        logger,
-				},
-				Logger: logger,
+			ctx, cancel := signalContext()
+			defer cancel()
+			return srv.Run(ctx)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// newUpCommand runs the control plane and a node agent in one process: a
+// whole single-machine Marina.
+func newUpCommand() *cobra.Command {
+	var f serverFlags
+	var nodeName string
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Run Marina on this machine: the control plane and a node agent in one process",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srv, logger, err := f.newServer()
+			if err != nil {
+				return err
+			}
+			serverURL, err := pki.ServerURL(f.listen)
+			if err != nil {
+				return err
+			}
+			ag, err := agent.New(agent.Config{
+				ServerURL: serverURL,
+				TokenFile: filepath.Join(f.dataDir, pki.JoinToken),
+				NodeName:  nodeName,
+				DataDir:   filepath.Join(f.dataDir, "agent"),
+				Logger:    logger,
 			})
 			if err != nil {
 				return err
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			logger.Info("marina is starting", "listen", listen, "dataDir", dataDir, "datastore", datastore)
-			return srv.Run(ctx)
+			g, ctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return srv.Run(ctx) })
+			g.Go(func() error { return ag.Run(ctx) })
+			return g.Wait()
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&dataDir, "data-dir", defaultDataDir(), "directory for the database, credentials and kubeconfig.yaml (env "+DataDirEnv+")")
-	f.StringVar(&listen, "listen", "127.0.0.1:6443", "HTTPS address of the Kubernetes API, host:port")
-	f.StringVar(&datastore, "datastore", storage.Bolt, "storage backend: bolt (embedded) or etcd")
-	f.StringVar(&etcd, "etcd-endpoints", "", "comma-separated etcd client URLs, with --datastore etcd")
-	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.register(cmd)
+	cmd.Flags().StringVar(&nodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
+	return cmd
+}
+
+// newAgentCommand runs a node agent that joins a server.
+func newAgentCommand() *cobra.Command {
+	var cfg agent.Config
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run a node agent that joins a Marina server",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(logLevel)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = logger
+			ag, err := agent.New(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			return ag.Run(ctx)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&cfg.ServerURL, "server", "https://127.0.0.1:6443", "the Marina API server")
+	fs.StringVar(&cfg.TokenFile, "token-file", filepath.Join(defaultDataDir(), pki.JoinToken), "join token written by the server (its DATA_DIR/node-token)")
+	fs.StringVar(&cfg.CAFile, "ca-file", "", "the server's CA certificate (default: ca.crt beside the token file)")
+	fs.StringVar(&cfg.NodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
+	fs.StringVar(&cfg.DataDir, "data-dir", filepath.Join(defaultDataDir(), "agent"), "directory for the agent's state")
+	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

@@ -49,10 +49,13 @@ var backends = []string{"bolt", "etcd"}
 
 // Server is one marina process under test.
 type Server struct {
-	t          *testing.T
-	DataDir    string
-	Listen     string
-	Backend    string
+	t       *testing.T
+	DataDir string
+	Listen  string
+	Backend string
+	// Mode is the marina command: "server" (default) or "up".
+	Mode       string
+	Extra      []string
 	etcd       string
 	cmd        *exec.Cmd
 	done       chan error
@@ -66,13 +69,27 @@ type Server struct {
 // or "etcd", for which an embedded etcd is started) and waits for /readyz.
 func StartServer(t *testing.T, backend string) *Server {
 	t.Helper()
-	s := &Server{
+	return start(t, &Server{Backend: backend, Mode: "server"})
+}
+
+// StartUp runs `marina up` (server and agent in one process) on bolt with
+// extra flags.
+func StartUp(t *testing.T, extra ...string) *Server {
+	t.Helper()
+	return start(t, &Server{Backend: "bolt", Mode: "up", Extra: extra})
+}
+
+func start(t *testing.T, s *Server) *Server {
+	t.Helper()
+	*s = Server{
+		Mode:    s.Mode,
+		Extra:   s.Extra,
 		t:       t,
 		DataDir: t.TempDir(),
 		Listen:  fmt.Sprintf("127.0.0.1:%d", etcdtest.FreePort(t)),
-		Backend: backend,
+		Backend: s.Backend,
 	}
-	if backend == "etcd" {
+	if s.Backend == "etcd" {
 		s.etcd = etcdtest.Start(t)
 	}
 	s.Kubeconfig = filepath.Join(s.DataDir, "kubeconfig.yaml")
@@ -84,10 +101,11 @@ func StartServer(t *testing.T, backend string) *Server {
 // Start (re)starts the process on the same data dir and port.
 func (s *Server) Start() {
 	s.t.Helper()
-	args := []string{"server", "--data-dir", s.DataDir, "--listen", s.Listen, "--datastore", s.Backend}
+	args := []string{s.Mode, "--data-dir", s.DataDir, "--listen", s.Listen, "--datastore", s.Backend}
 	if s.etcd != "" {
 		args = append(args, "--etcd-endpoints", s.etcd)
 	}
+	args = append(args, s.Extra...)
 	log, err := os.OpenFile(filepath.Join(s.DataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		s.t.Fatal(err)
@@ -203,4 +221,16 @@ func eventually(t *testing.T, timeout time.Duration, check func() error) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("condition not met after %s: %v", timeout, err)
+}
+
+func writeFile(path, content string) error {
+	return os.WriteFile(path, []byte(content), 0o600)
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
 }

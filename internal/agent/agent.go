@@ -1,0 +1,265 @@
+// Package agent is Marina's node agent, its kubelet: it registers the
+// machine as a Node, keeps the Node's status true and renews its Lease in
+// kube-node-lease as a heartbeat, so the control plane can tell when the
+// node dies.
+//
+// Running pods (the runtimes, probes, logs and exec) is being built on top
+// of this; see docs/architecture.md.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// NodeLeaseNamespace holds the nodes' heartbeat leases.
+const NodeLeaseNamespace = "kube-node-lease"
+
+// Config is the agent's configuration.
+type Config struct {
+	// ServerURL is the API server, https://host:port.
+	ServerURL string
+	// TokenFile holds the join token the server wrote (DATA_DIR/node-token).
+	TokenFile string
+	// CAFile is the server's CA; default ca.crt beside TokenFile.
+	CAFile string
+	// NodeName names the Node; default the hostname.
+	NodeName string
+	// DataDir holds the agent's state.
+	DataDir string
+	// HeartbeatInterval is how often the Lease is renewed. Default 5 s, a
+	// third of the control plane's default 15 s grace period.
+	HeartbeatInterval time.Duration
+	// StatusInterval is how often the node's status is recomputed; it is
+	// sent when it changed, and at least every StatusReportInterval.
+	StatusInterval       time.Duration
+	StatusReportInterval time.Duration
+	Logger               *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.CAFile == "" && c.TokenFile != "" {
+		c.CAFile = filepath.Join(filepath.Dir(c.TokenFile), "ca.crt")
+	}
+	if c.NodeName == "" {
+		c.NodeName, _ = os.Hostname()
+		c.NodeName = strings.ToLower(c.NodeName)
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.StatusInterval <= 0 {
+		c.StatusInterval = 10 * time.Second
+	}
+	if c.StatusReportInterval <= 0 {
+		c.StatusReportInterval = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate checks the configuration, naming the bad flag.
+func (c *Config) Validate() error {
+	if !strings.HasPrefix(c.ServerURL, "https://") {
+		return fmt.Errorf("--server %q: must be an https:// URL", c.ServerURL)
+	}
+	if c.TokenFile == "" {
+		return errors.New("--token-file: required")
+	}
+	if c.DataDir == "" {
+		return errors.New("--data-dir: required")
+	}
+	if errs := validation.IsDNS1123Subdomain(c.NodeName); len(errs) > 0 {
+		return fmt.Errorf("--node-name %q: %s", c.NodeName, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Agent runs one node.
+type Agent struct {
+	cfg    Config
+	client kubernetes.Interface
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New checks the configuration and builds the agent's API client.
+func New(cfg Config) (*Agent, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	token, err := os.ReadFile(cfg.TokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("--token-file: %w", err)
+	}
+	if _, err := os.Stat(cfg.CAFile); err != nil {
+		return nil, fmt.Errorf("--ca-file: %w (copy the server's ca.crt next to the token)", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data-dir: %w", err)
+	}
+	rc := &rest.Config{
+		Host:            cfg.ServerURL,
+		BearerToken:     strings.TrimSpace(string(token)),
+		TLSClientConfig: rest.TLSClientConfig{CAFile: cfg.CAFile},
+		UserAgent:       "marina-agent/" + cfg.NodeName,
+		QPS:             50,
+		Burst:           100,
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, fmt.Errorf("API client: %w", err)
+	}
+	return &Agent{cfg: cfg, client: client, log: cfg.Logger.With("component", "agent", "node", cfg.NodeName), now: time.Now}, nil
+}
+
+// Run registers the node and keeps its heartbeat and status current until
+// ctx ends. While the server is unreachable it keeps trying.
+func (a *Agent) Run(ctx context.Context) error {
+	var node *corev1.Node
+	err := wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Cap: 5 * time.Second, Steps: 1 << 30},
+		func(ctx context.Context) (bool, error) {
+			var err error
+			node, err = a.register(ctx)
+			if err != nil {
+				a.log.Warn("register node; will retry", "err", err)
+				return false, nil
+			}
+			return true, nil
+		})
+	if err != nil {
+		return ctx.Err()
+	}
+	a.log.Info("node registered")
+	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
+	lastReport := a.now()
+	last := node.Status
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		st, reported, err := a.reportStatus(ctx, last, lastReport)
+		if err != nil {
+			a.log.Warn("report node status", "err", err)
+			return
+		}
+		last = st
+		if reported {
+			lastReport = a.now()
+		}
+	}, a.cfg.StatusInterval)
+	return nil
+}
+
+// register creates the Node or brings an existing one's labels and status
+// up to date.
+func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
+	nodes := a.client.CoreV1().Nodes()
+	labels := NodeLabels(a.cfg.NodeName, nil)
+	node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		node, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: labels}}, metav1.CreateOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("create node: %w", err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("get node: %w", err)
+	default:
+		changed := false
+		for k, v := range labels {
+			if node.Labels[k] != v {
+				if node.Labels == nil {
+					node.Labels = map[string]string{}
+				}
+				node.Labels[k] = v
+				changed = true
+			}
+		}
+		if changed {
+			if node, err = nodes.Update(ctx, node, metav1.UpdateOptions{}); err != nil {
+				return nil, fmt.Errorf("update node labels: %w", err)
+			}
+		}
+	}
+	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &node.Status, metav1.NewTime(a.now()))
+	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("update node status: %w", err)
+	}
+	return node, nil
+}
+
+// reportStatus recomputes the status and sends it when it changed (apart
+// from heartbeat times) or when the last report is getting old.
+func (a *Agent) reportStatus(ctx context.Context, last corev1.NodeStatus, lastReport time.Time) (corev1.NodeStatus, bool, error) {
+	now := a.now()
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &last, metav1.NewTime(now))
+	if sameStatus(st, last) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
+		return last, false, nil
+	}
+	node, err := a.client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
+	if err != nil {
+		return last, false, err
+	}
+	node.Status = st
+	if _, err := a.client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		return last, false, err
+	}
+	return st, true, nil
+}
+
+// sameStatus compares two statuses ignoring heartbeat times and the
+// quickly changing free memory and disk, which only matter through the
+// pressure conditions.
+func sameStatus(a, b corev1.NodeStatus) bool {
+	strip := func(s corev1.NodeStatus) corev1.NodeStatus {
+		s = *s.DeepCopy()
+		for i := range s.Conditions {
+			s.Conditions[i].LastHeartbeatTime = metav1.Time{}
+		}
+		return s
+	}
+	return equality.Semantic.DeepEqual(strip(a), strip(b))
+}
+
+// renewLease creates or renews the node's Lease, owned by the Node so it
+// goes when the Node does.
+func (a *Agent) renewLease(ctx context.Context, node *corev1.Node) {
+	leases := a.client.CoordinationV1().Leases(NodeLeaseNamespace)
+	now := metav1.NewMicroTime(a.now())
+	duration := int32((3 * a.cfg.HeartbeatInterval).Seconds())
+	lease, err := leases.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		_, err = leases.Create(ctx, &coordinationv1.Lease{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: a.cfg.NodeName,
+				OwnerReferences: []metav1.OwnerReference{{
+					APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID,
+				}},
+			},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: &a.cfg.NodeName, LeaseDurationSeconds: &duration, RenewTime: &now},
+		}, metav1.CreateOptions{})
+	} else if err == nil {
+		lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds, lease.Spec.RenewTime = &a.cfg.NodeName, &duration, &now
+		_, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("renew node lease", "err", err)
+	}
+}
