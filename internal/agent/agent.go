@@ -151,14 +151,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("node registered")
 	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
 	lastReport := a.now()
-	last := node.Status
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
-		st, reported, err := a.reportStatus(ctx, last, lastReport)
+		reported, err := a.reportStatus(ctx, lastReport)
 		if err != nil {
 			a.log.Warn("report node status", "err", err)
 			return
 		}
-		last = st
 		if reported {
 			lastReport = a.now()
 		}
@@ -205,23 +203,25 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 	return node, nil
 }
 
-// reportStatus recomputes the status and sends it when it changed (apart
-// from heartbeat times) or when the last report is getting old.
-func (a *Agent) reportStatus(ctx context.Context, last corev1.NodeStatus, lastReport time.Time) (corev1.NodeStatus, bool, error) {
+// reportStatus recomputes the status and sends it when it differs from
+// what the server holds (apart from heartbeat times: the control plane may
+// have marked the node Unknown meanwhile) or when the last report is
+// getting old.
+func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, error) {
 	now := a.now()
-	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &last, metav1.NewTime(now))
-	if sameStatus(st, last) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
-		return last, false, nil
-	}
 	node, err := a.client.CoreV1().Nodes().Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 	if err != nil {
-		return last, false, err
+		return false, err
+	}
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &node.Status, metav1.NewTime(now))
+	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
+		return false, nil
 	}
 	node.Status = st
 	if _, err := a.client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
-		return last, false, err
+		return false, err
 	}
-	return st, true, nil
+	return true, nil
 }
 
 // sameStatus compares two statuses ignoring heartbeat times and the

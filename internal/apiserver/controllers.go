@@ -15,12 +15,13 @@ import (
 
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
+	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 )
 
-// startControllers starts the controllers that complete the API's own
-// semantics: garbage collection and namespace deletion. They are ordinary
+// startControllers starts the controllers of the control plane itself:
+// garbage collection, namespace deletion and node lifecycle. They are ordinary
 // API clients over the loopback connection and stop with ctx.
-func startControllers(ctx context.Context, cfg *rest.Config, log *slog.Logger) error {
+func startControllers(ctx context.Context, cfg *rest.Config, nodes nodelifecycle.Config, log *slog.Logger) error {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 500, 1000
 	// The controllers walk every resource, deprecated ones included; the
@@ -35,9 +36,16 @@ func startControllers(ctx context.Context, cfg *rest.Config, log *slog.Logger) e
 		return fmt.Errorf("controller metadata client: %w", err)
 	}
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
+	leaseFactory := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithNamespace(nodelifecycle.LeaseNamespace))
 	ns := namespace.New(client, md, factory, log)
+	nl, err := nodelifecycle.New(nodes, client, factory, leaseFactory, log)
+	if err != nil {
+		return fmt.Errorf("node lifecycle controller: %w", err)
+	}
 	factory.Start(ctx.Done())
+	leaseFactory.Start(ctx.Done())
 	go ns.Run(ctx, 2)
+	go nl.Run(ctx)
 
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
 	gc := garbagecollector.New(md, client.Discovery(), mapper, log)

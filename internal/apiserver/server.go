@@ -31,6 +31,7 @@ import (
 	basecompatibility "k8s.io/component-base/compatibility"
 
 	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/openapi"
 	"github.com/marina-orchestrator/marina/internal/pki"
 	"github.com/marina-orchestrator/marina/internal/storage"
@@ -45,6 +46,8 @@ type Config struct {
 	Listen string
 	// Storage selects the backend; its DataDir defaults to DataDir.
 	Storage storage.Config
+	// Nodes tunes how fast dead nodes are noticed and their pods evicted.
+	Nodes nodelifecycle.Config
 	// Logger is the server's logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -202,7 +205,7 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 		return bootstrap(ctx, client, log)
 	})
 	gc.AddPostStartHookOrDie("marina-controllers", func(ctx genericapiserver.PostStartHookContext) error {
-		return startControllers(ctx, s.Loopback, log)
+		return startControllers(ctx, s.Loopback, s.cfg.Nodes, log)
 	})
 
 	generic, err := gc.Complete(nil).New("marina-apiserver", genericapiserver.NewEmptyDelegateWithCustomHandler(notFound()))

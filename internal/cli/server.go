@@ -3,12 +3,14 @@ package cli
 import (
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/marina-orchestrator/marina/internal/agent"
 	"github.com/marina-orchestrator/marina/internal/apiserver"
+	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/pki"
 	"github.com/marina-orchestrator/marina/internal/storage"
 )
@@ -16,6 +18,7 @@ import (
 // serverFlags are the flags of `marina server` and `marina up`.
 type serverFlags struct {
 	dataDir, listen, datastore, etcd, logLevel string
+	nodes                                      nodelifecycle.Config
 }
 
 func (f *serverFlags) register(cmd *cobra.Command) {
@@ -25,6 +28,8 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.datastore, "datastore", storage.Bolt, "storage backend: bolt (embedded) or etcd")
 	fs.StringVar(&f.etcd, "etcd-endpoints", "", "comma-separated etcd client URLs, with --datastore etcd")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&f.nodes.GracePeriod, "node-monitor-grace-period", 15*time.Second, "how long a node's agent may be silent before the node is NotReady and tainted unreachable")
+	fs.Int64Var(&f.nodes.DefaultTolerationSeconds, "default-unreachable-toleration-seconds", 15, "how long pods without their own toleration stay on an unreachable node")
 }
 
 func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
@@ -36,6 +41,7 @@ func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
 		DataDir: f.dataDir,
 		Listen:  f.listen,
 		Storage: storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
+		Nodes:   f.nodes,
 		Logger:  logger,
 	})
 	return srv, logger, err
@@ -131,6 +137,7 @@ func newAgentCommand() *cobra.Command {
 	fs.StringVar(&cfg.CAFile, "ca-file", "", "the server's CA certificate (default: ca.crt beside the token file)")
 	fs.StringVar(&cfg.NodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
 	fs.StringVar(&cfg.DataDir, "data-dir", filepath.Join(defaultDataDir(), "agent"), "directory for the agent's state")
+	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often the node's lease is renewed; keep it well under the server's --node-monitor-grace-period")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
 }

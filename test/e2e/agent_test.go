@@ -135,3 +135,118 @@ func TestAgentRejectsABadToken(t *testing.T) {
 		t.Errorf("an agent with a wrong token registered its node; its output:\n%s", out)
 	}
 }
+
+// TestDeadNodeIsNoticedAndItsPodsEvicted: of two agents, one is killed
+// with SIGKILL. Its node turns Unknown and is tainted unreachable, and its
+// pods are evicted after the toleration (here 2 s after a 3 s grace), apart
+// from one that tolerates the taint forever; the other node's pods stay.
+// When the agent comes back, the node is Ready and untainted again.
+func TestDeadNodeIsNoticedAndItsPodsEvicted(t *testing.T) {
+	s := start(t, &Server{Backend: "bolt", Mode: "server",
+		Extra: []string{"--node-monitor-grace-period", "3s", "--default-unreachable-toleration-seconds", "2"}})
+	ctx := context.Background()
+	agents := map[string]*exec.Cmd{}
+	startAgent := func(name, dir string) {
+		cmd := exec.Command(marinaBin, "agent", "--server", "https://"+s.Listen,
+			"--token-file", filepath.Join(s.DataDir, "node-token"), "--node-name", name, "--data-dir", dir,
+			"--heartbeat-interval", "500ms")
+		cmd.Stdout, cmd.Stderr = s.log, s.log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		agents[name] = cmd
+	}
+	dirs := map[string]string{"alive": t.TempDir(), "doomed": t.TempDir()}
+	for name, dir := range dirs {
+		startAgent(name, dir)
+	}
+	t.Cleanup(func() {
+		for _, cmd := range agents {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+	})
+	for name := range dirs {
+		eventually(t, 30*time.Second, func() error { return nodeReady(s, name) })
+	}
+
+	pods := s.Client.CoreV1().Pods("default")
+	mkPod := func(name, node string, tolerations ...corev1.Toleration) {
+		_, err := pods.Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.PodSpec{NodeName: node, Tolerations: tolerations,
+				Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkPod("on-alive", "alive")
+	mkPod("on-doomed-1", "doomed")
+	mkPod("on-doomed-2", "doomed")
+	mkPod("stays-forever", "doomed", corev1.Toleration{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute})
+
+	_ = agents["doomed"].Process.Signal(syscall.SIGKILL)
+	_ = agents["doomed"].Wait()
+	delete(agents, "doomed")
+
+	eventually(t, 30*time.Second, func() error {
+		node, err := s.Client.CoreV1().Nodes().Get(ctx, "doomed", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if readyOf(node) != corev1.ConditionUnknown {
+			return fmt.Errorf("Ready = %s", readyOf(node))
+		}
+		for _, tn := range node.Spec.Taints {
+			if tn.Key == corev1.TaintNodeUnreachable && tn.Effect == corev1.TaintEffectNoExecute {
+				return nil
+			}
+		}
+		return fmt.Errorf("no unreachable taint: %v", node.Spec.Taints)
+	})
+	eventually(t, 30*time.Second, func() error {
+		for _, name := range []string{"on-doomed-1", "on-doomed-2"} {
+			if _, err := pods.Get(ctx, name, metav1.GetOptions{}); err == nil {
+				return fmt.Errorf("%s not evicted yet", name)
+			}
+		}
+		return nil
+	})
+	for _, name := range []string{"on-alive", "stays-forever"} {
+		if _, err := pods.Get(ctx, name, metav1.GetOptions{}); err != nil {
+			t.Errorf("%s should still exist: %v", name, err)
+		}
+	}
+	if err := nodeReady(s, "alive"); err != nil {
+		t.Errorf("the live node: %v", err)
+	}
+	events, err := s.Client.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "reason=TaintManagerEviction"})
+	if err != nil || len(events.Items) < 2 {
+		t.Errorf("eviction events: %v (%d)", err, len(events.Items))
+	}
+
+	startAgent("doomed", dirs["doomed"])
+	eventually(t, 30*time.Second, func() error {
+		if err := nodeReady(s, "doomed"); err != nil {
+			return err
+		}
+		node, err := s.Client.CoreV1().Nodes().Get(ctx, "doomed", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(node.Spec.Taints) != 0 {
+			return fmt.Errorf("taints left: %v", node.Spec.Taints)
+		}
+		return nil
+	})
+}
+
+func readyOf(node *corev1.Node) corev1.ConditionStatus {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status
+		}
+	}
+	return ""
+}
