@@ -94,11 +94,15 @@ func (c *Config) Validate() error {
 
 // Agent runs one node.
 type Agent struct {
-	cfg    Config
-	client kubernetes.Interface
-	log    *slog.Logger
-	now    func() time.Time
+	cfg        Config
+	client     kubernetes.Interface
+	log        *slog.Logger
+	now        func() time.Time
+	registered chan struct{}
 }
+
+// Registered is closed once the node is registered and reported Ready.
+func (a *Agent) Registered() <-chan struct{} { return a.registered }
 
 // New checks the configuration and builds the agent's API client.
 func New(cfg Config) (*Agent, error) {
@@ -128,7 +132,13 @@ func New(cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API client: %w", err)
 	}
-	return &Agent{cfg: cfg, client: client, log: cfg.Logger.With("component", "agent", "node", cfg.NodeName), now: time.Now}, nil
+	return &Agent{
+		cfg:        cfg,
+		client:     client,
+		log:        cfg.Logger.With("component", "agent", "node", cfg.NodeName),
+		now:        time.Now,
+		registered: make(chan struct{}),
+	}, nil
 }
 
 // Run registers the node and keeps its heartbeat and status current until
@@ -149,6 +159,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	a.log.Info("node registered")
+	close(a.registered)
 	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
 	lastReport := a.now()
 	wait.UntilWithContext(ctx, func(ctx context.Context) {

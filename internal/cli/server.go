@@ -11,6 +11,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/agent"
 	"github.com/marina-orchestrator/marina/internal/apiserver"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
+	"github.com/marina-orchestrator/marina/internal/manifests"
 	"github.com/marina-orchestrator/marina/internal/pki"
 	"github.com/marina-orchestrator/marina/internal/storage"
 )
@@ -72,6 +73,7 @@ func newServerCommand() *cobra.Command {
 func newUpCommand() *cobra.Command {
 	var f serverFlags
 	var nodeName string
+	var files []string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run Marina on this machine: the control plane and a node agent in one process",
@@ -100,11 +102,27 @@ func newUpCommand() *cobra.Command {
 			g, ctx := errgroup.WithContext(ctx)
 			g.Go(func() error { return srv.Run(ctx) })
 			g.Go(func() error { return ag.Run(ctx) })
+			if len(files) > 0 {
+				g.Go(func() error {
+					select {
+					case <-ag.Registered():
+					case <-ctx.Done():
+						return nil
+					}
+					err := manifests.Apply(ctx, filepath.Join(f.dataDir, pki.Kubeconfig), files, cmd.OutOrStdout())
+					if err != nil {
+						// The cluster keeps running; the manifests are the user's to fix.
+						logger.Error("apply -f manifests", "err", err)
+					}
+					return nil
+				})
+			}
 			return g.Wait()
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&nodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest files or directories to apply once the node is Ready")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -249,4 +250,47 @@ func readyOf(node *corev1.Node) corev1.ConditionStatus {
 		}
 	}
 	return ""
+}
+
+// TestUpAppliesManifests: `marina up -f DIR` applies the manifests once the
+// node is Ready, again without harm on the next start, and a manifest the
+// server refuses is reported without bringing the cluster down.
+func TestUpAppliesManifests(t *testing.T) {
+	dir := t.TempDir()
+	if err := copyFile("../../examples/quickstart/web.yaml", filepath.Join(dir, "web.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	s := StartUp(t, "--node-name", "node-1", "-f", dir)
+	ctx := context.Background()
+	check := func() error {
+		if _, err := s.Client.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{}); err != nil {
+			return err
+		}
+		if _, err := s.Client.CoreV1().Services("default").Get(ctx, "web", metav1.GetOptions{}); err != nil {
+			return err
+		}
+		_, err := s.Client.CoreV1().ConfigMaps("default").Get(ctx, "web-config", metav1.GetOptions{})
+		return err
+	}
+	eventually(t, 30*time.Second, check)
+
+	// A second start applies the same objects again, and a bad manifest
+	// beside them is logged, not fatal.
+	if err := writeFile(filepath.Join(dir, "zz-bad.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n"); err != nil {
+		t.Fatal(err)
+	}
+	s.Stop()
+	s.Start()
+	eventually(t, 30*time.Second, func() error {
+		if !strings.Contains(s.Log(), "Bad_Name") {
+			return fmt.Errorf("the refused manifest is not reported in the log")
+		}
+		return nil
+	})
+	if err := check(); err != nil {
+		t.Errorf("after the second start: %v", err)
+	}
+	if err := nodeReady(s, "node-1"); err != nil {
+		t.Errorf("the cluster should keep running after a bad manifest: %v", err)
+	}
 }
