@@ -294,3 +294,24 @@ func TestUpAppliesManifests(t *testing.T) {
 		t.Errorf("the cluster should keep running after a bad manifest: %v", err)
 	}
 }
+
+// TestCordon: kubectl cordon and uncordon mark an agent's node
+// unschedulable and back, and the agent's own status reports do not undo
+// it.
+func TestCordon(t *testing.T) {
+	s := StartUp(t, "--node-name", "node-1")
+	eventually(t, 30*time.Second, func() error { return nodeReady(s, "node-1") })
+	s.MustKubectl("cordon", "node-1")
+	status := func() string { return parseKubectlTable(t, s.MustKubectl("get", "nodes")).row("NAME", "node-1")["STATUS"] }
+	if got := status(); got != "Ready,SchedulingDisabled" {
+		t.Fatalf("after cordon STATUS = %q, want Ready,SchedulingDisabled", got)
+	}
+	nodes, err := s.Client.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{FieldSelector: "spec.unschedulable=true"})
+	if err != nil || len(nodes.Items) != 1 {
+		t.Errorf("field selector spec.unschedulable=true: %v %v", err, nodes)
+	}
+	s.MustKubectl("uncordon", "node-1")
+	if got := status(); got != "Ready" {
+		t.Errorf("after uncordon STATUS = %q, want Ready", got)
+	}
+}
