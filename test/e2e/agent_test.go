@@ -302,7 +302,9 @@ func TestCordon(t *testing.T) {
 	s := StartUp(t, "--node-name", "node-1")
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "node-1") })
 	s.MustKubectl("cordon", "node-1")
-	status := func() string { return parseKubectlTable(t, s.MustKubectl("get", "nodes")).row("NAME", "node-1")["STATUS"] }
+	status := func() string {
+		return parseKubectlTable(t, s.MustKubectl("get", "nodes")).row("NAME", "node-1")["STATUS"]
+	}
 	if got := status(); got != "Ready,SchedulingDisabled" {
 		t.Fatalf("after cordon STATUS = %q, want Ready,SchedulingDisabled", got)
 	}
