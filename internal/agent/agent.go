@@ -22,10 +22,16 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/runtime/process"
 )
 
 // NodeLeaseNamespace holds the nodes' heartbeat leases.
@@ -99,6 +105,12 @@ type Agent struct {
 	log        *slog.Logger
 	now        func() time.Time
 	registered chan struct{}
+	recorder   record.EventRecorder
+}
+
+// event records an event about obj from this node's agent.
+func (a *Agent) event(obj runtime.Object, eventType, reason, message string) {
+	a.recorder.Event(obj, eventType, reason, message)
 }
 
 // Registered is closed once the node is registered and reported Ready.
@@ -132,12 +144,15 @@ func New(cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("API client: %w", err)
 	}
+	broadcaster := record.NewBroadcaster()
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	return &Agent{
 		cfg:        cfg,
 		client:     client,
 		log:        cfg.Logger.With("component", "agent", "node", cfg.NodeName),
 		now:        time.Now,
 		registered: make(chan struct{}),
+		recorder:   broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "marina-agent", Host: cfg.NodeName}),
 	}, nil
 }
 
@@ -159,6 +174,16 @@ func (a *Agent) Run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	a.log.Info("node registered")
+	rt, err := process.New(filepath.Join(a.cfg.DataDir, "containers"))
+	if err != nil {
+		return fmt.Errorf("process runtime: %w", err)
+	}
+	pods, factory, err := newPodManager(a, rt, internalIP())
+	if err != nil {
+		return fmt.Errorf("pod manager: %w", err)
+	}
+	factory.Start(ctx.Done())
+	go pods.run(ctx, 4)
 	close(a.registered)
 	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
 	lastReport := a.now()
@@ -179,7 +204,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // up to date.
 func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 	nodes := a.client.CoreV1().Nodes()
-	labels := NodeLabels(a.cfg.NodeName, nil)
+	labels := NodeLabels(a.cfg.NodeName, offeredRuntimes)
 	node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -206,7 +231,7 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 			}
 		}
 	}
-	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &node.Status, metav1.NewTime(a.now()))
+	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, 0, &node.Status, metav1.NewTime(a.now()))
 	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("update node status: %w", err)
@@ -224,7 +249,7 @@ func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, e
 	if err != nil {
 		return false, err
 	}
-	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), nil, 0, &node.Status, metav1.NewTime(now))
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, 0, &node.Status, metav1.NewTime(now))
 	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
 		return false, nil
 	}
@@ -274,3 +299,6 @@ func (a *Agent) renewLease(ctx context.Context, node *corev1.Node) {
 		a.log.Warn("renew node lease", "err", err)
 	}
 }
+
+// offeredRuntimes are the runtimes this agent runs pods with.
+var offeredRuntimes = []string{process.Name}

@@ -41,6 +41,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newServerCommand())
 	root.AddCommand(newUpCommand())
 	root.AddCommand(newAgentCommand())
+	root.AddCommand(newShimCommand())
 	root.AddCommand(newKubectlCommand())
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newSecretsCommand())

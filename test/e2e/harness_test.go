@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -94,7 +95,10 @@ func start(t *testing.T, s *Server) *Server {
 	}
 	s.Kubeconfig = filepath.Join(s.DataDir, "kubeconfig.yaml")
 	s.Start()
-	t.Cleanup(s.Stop)
+	t.Cleanup(func() {
+		s.Stop()
+		killContainers(s.DataDir)
+	})
 	return s
 }
 
@@ -233,4 +237,33 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return os.WriteFile(to, b, 0o600)
+}
+
+// killContainers ends the process-runtime containers and shims left under
+// a data dir: by design they outlive the agent, so a test must end them.
+func killContainers(dataDir string) {
+	states, _ := filepath.Glob(filepath.Join(dataDir, "agent", "containers", "*", "state.json"))
+	for _, p := range states {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var st struct {
+			PID int `json:"pid"`
+		}
+		if json.Unmarshal(b, &st) == nil && st.PID > 0 {
+			_ = syscall.Kill(-st.PID, syscall.SIGKILL)
+		}
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(b, []byte(dataDir)) || !bytes.Contains(b, []byte("shim")) {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }

@@ -1,0 +1,352 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	listerscorev1 "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/marina-orchestrator/marina/internal/runtime"
+)
+
+// Restart back-off, as the kubelet does it.
+const (
+	backoffInitial = 10 * time.Second
+	backoffMax     = 5 * time.Minute
+	backoffReset   = 10 * time.Minute
+	// pollInterval is how often a pod with running containers is looked at
+	// for exits.
+	pollInterval = time.Second
+)
+
+// restartDelay is how long to wait before the next attempt of a container
+// whose attempt number `attempt` ran for ranFor: 10 s doubling to 5 min,
+// back to 10 s after a run of 10 minutes.
+func restartDelay(attempt int, ranFor time.Duration) time.Duration {
+	if ranFor >= backoffReset {
+		return backoffInitial
+	}
+	d := backoffInitial
+	for i := 0; i < attempt && d < backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, backoffMax)
+}
+
+// shouldRestart applies the pod's restart policy to a container that exited.
+func shouldRestart(policy corev1.RestartPolicy, exitCode int) bool {
+	switch policy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return exitCode != 0
+	}
+	return true
+}
+
+// podManager runs the pods bound to this node.
+type podManager struct {
+	a      *Agent
+	rt     runtime.Runtime
+	lister listerscorev1.PodLister
+	synced cache.InformerSynced
+	queue  workqueue.TypedRateLimitingInterface[string]
+	ips    *podIPs
+	hostIP string
+}
+
+func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, informers.SharedInformerFactory, error) {
+	factory := informers.NewSharedInformerFactoryWithOptions(a.client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+		o.FieldSelector = "spec.nodeName=" + a.cfg.NodeName
+	}))
+	inf := factory.Core().V1().Pods()
+	ips, err := loadPodIPs(a.cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &podManager{
+		a: a, rt: rt, lister: inf.Lister(), synced: inf.Informer().HasSynced, ips: ips, hostIP: hostIP,
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pods"}),
+	}
+	enqueue := func(obj any) {
+		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+			m.queue.Add(key)
+		}
+	}
+	_, err = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    enqueue,
+		UpdateFunc: func(_, obj any) { enqueue(obj) },
+		DeleteFunc: func(obj any) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			enqueue(obj)
+		},
+	})
+	return m, factory, err
+}
+
+func (m *podManager) run(ctx context.Context, workers int) {
+	defer m.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), m.synced) {
+		return
+	}
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, m.worker, time.Second)
+	}
+	wait.UntilWithContext(ctx, m.cleanup, 5*time.Second)
+}
+
+func (m *podManager) worker(ctx context.Context) {
+	for {
+		key, quit := m.queue.Get()
+		if quit {
+			return
+		}
+		after, err := m.sync(ctx, key)
+		switch {
+		case err != nil:
+			if !apierrors.IsConflict(err) {
+				m.a.log.Warn("sync pod", "pod", key, "err", err)
+			}
+			m.queue.AddRateLimited(key)
+		case after > 0:
+			m.queue.Forget(key)
+			m.queue.AddAfter(key, after)
+		default:
+			m.queue.Forget(key)
+		}
+		m.queue.Done(key)
+	}
+}
+
+// attempts groups the runtime's containers of one pod by container name,
+// newest attempt first.
+func (m *podManager) attempts(ctx context.Context, uid string) (map[string][]runtime.ContainerStatus, error) {
+	all, err := m.rt.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]runtime.ContainerStatus{}
+	for _, c := range all {
+		if c.PodUID == uid {
+			out[c.Name] = append(out[c.Name], c)
+		}
+	}
+	for _, list := range out {
+		sort.Slice(list, func(i, j int) bool { return list[i].Attempt > list[j].Attempt })
+	}
+	return out, nil
+}
+
+// sync makes one pod's containers match its spec and reports its status.
+// It returns when to look again.
+func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error) {
+	ns, name, _ := cache.SplitMetaNamespaceKey(key)
+	pod, err := m.lister.Pods(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil // its containers go in cleanup
+	}
+	if err != nil {
+		return 0, err
+	}
+	uid := string(pod.UID)
+	attempts, err := m.attempts(ctx, uid)
+	if err != nil {
+		return 0, err
+	}
+	if pod.DeletionTimestamp != nil {
+		return 0, m.terminate(ctx, pod, attempts)
+	}
+	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return 0, nil // finished pods stay as they are
+	}
+	runtimeName := "process"
+	if pod.Spec.RuntimeClassName != nil && *pod.Spec.RuntimeClassName != "" {
+		runtimeName = *pod.Spec.RuntimeClassName
+	}
+	ip, err := m.ips.get(uid)
+	if err != nil {
+		return 0, err
+	}
+	now := m.a.now()
+	requeue := time.Duration(0)
+	var views []containerView
+	for _, c := range pod.Spec.Containers {
+		v := containerView{spec: c}
+		list := attempts[c.Name]
+		if len(list) > 0 {
+			v.latest = &list[0]
+		}
+		if len(list) > 1 {
+			v.previous = &list[1]
+		}
+		start := -1
+		switch {
+		case runtimeName != m.rt.Name():
+			v.waiting = "RuntimeNotOffered"
+			v.message = fmt.Sprintf("node %s offers the %s runtime, not %s", m.a.cfg.NodeName, m.rt.Name(), runtimeName)
+		case v.latest == nil:
+			start = 0
+		case v.latest.State == runtime.Running:
+			requeue = pollInterval
+		case shouldRestart(pod.Spec.RestartPolicy, v.latest.ExitCode):
+			next := v.latest.FinishedAt.Add(restartDelay(v.latest.Attempt, v.latest.FinishedAt.Sub(v.latest.StartedAt)))
+			if now.Before(next) {
+				v.waiting = "CrashLoopBackOff"
+				v.message = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", next.Sub(v.latest.FinishedAt).Round(time.Second), c.Name, name)
+				requeue = next.Sub(now)
+			} else {
+				start = v.latest.Attempt + 1
+			}
+		}
+		if start >= 0 {
+			st, err := m.rt.Start(ctx, m.containerConfig(pod, c, start, ip))
+			if err != nil {
+				v.waiting, v.message = "CreateContainerError", err.Error()
+				requeue = backoffInitial
+				m.a.event(pod, corev1.EventTypeWarning, "Failed", fmt.Sprintf("Error: %v", err))
+			} else {
+				if v.latest != nil {
+					v.previous = v.latest
+				}
+				v.latest = &st
+				requeue = pollInterval
+				m.a.event(pod, corev1.EventTypeNormal, "Started", "Started container "+c.Name)
+			}
+		}
+		views = append(views, v)
+	}
+	return requeue, m.reportPodStatus(ctx, pod, podStatus(pod, views, ip, m.hostIP, now))
+}
+
+func (m *podManager) reportPodStatus(ctx context.Context, pod *corev1.Pod, st corev1.PodStatus) error {
+	if equality.Semantic.DeepEqual(pod.Status, st) {
+		return nil
+	}
+	p := pod.DeepCopy()
+	p.Status = st
+	_, err := m.a.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+	return err
+}
+
+// terminate stops a deleted pod's containers within its grace period and
+// then removes the pod object.
+func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts map[string][]runtime.ContainerStatus) error {
+	grace := time.Duration(corev1.DefaultTerminationGracePeriodSeconds) * time.Second
+	if pod.DeletionGracePeriodSeconds != nil {
+		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
+	}
+	if err := m.stopAll(ctx, attempts, grace); err != nil {
+		return err
+	}
+	m.ips.release(string(pod.UID))
+	zero := int64(0)
+	err := m.a.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+		GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &pod.UID},
+	})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
+}
+
+func (m *podManager) stopAll(ctx context.Context, attempts map[string][]runtime.ContainerStatus, grace time.Duration) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(attempts)*2)
+	for _, list := range attempts {
+		for _, c := range list {
+			wg.Add(1)
+			go func(id string) {
+				defer wg.Done()
+				if err := m.rt.Stop(ctx, id, grace); err != nil {
+					errs <- err
+					return
+				}
+				if err := m.rt.Remove(ctx, id); err != nil {
+					errs <- err
+				}
+			}(c.ID)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// cleanup stops containers whose pod is gone: deleted while the agent was
+// away, or evicted from this node by the control plane.
+func (m *podManager) cleanup(ctx context.Context) {
+	pods, err := m.lister.List(labels.Everything())
+	if err != nil {
+		return
+	}
+	live := map[string]bool{}
+	for _, p := range pods {
+		live[string(p.UID)] = true
+	}
+	all, err := m.rt.List(ctx)
+	if err != nil {
+		m.a.log.Warn("list containers", "err", err)
+		return
+	}
+	orphans := map[string][]runtime.ContainerStatus{}
+	for _, c := range all {
+		if !live[c.PodUID] {
+			orphans[c.PodUID] = append(orphans[c.PodUID], c)
+		}
+	}
+	for uid, list := range orphans {
+		m.a.log.Info("stopping the containers of a pod that no longer exists", "podUID", uid)
+		if err := m.stopAll(ctx, map[string][]runtime.ContainerStatus{"": list}, 2*time.Second); err != nil {
+			m.a.log.Warn("stop orphaned containers", "podUID", uid, "err", err)
+			continue
+		}
+		m.ips.release(uid)
+	}
+}
+
+// containerConfig is what the runtime needs to start attempt n of c.
+func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attempt int, ip string) runtime.ContainerConfig {
+	env := []string{"POD_IP=" + ip, "POD_NAME=" + pod.Name, "POD_NAMESPACE=" + pod.Namespace, "NODE_NAME=" + m.a.cfg.NodeName, "HOSTNAME=" + pod.Name}
+	for _, e := range c.Env {
+		v := e.Value
+		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
+			switch e.ValueFrom.FieldRef.FieldPath {
+			case "status.podIP":
+				v = ip
+			case "metadata.name":
+				v = pod.Name
+			case "metadata.namespace":
+				v = pod.Namespace
+			case "spec.nodeName":
+				v = m.a.cfg.NodeName
+			}
+		}
+		env = append(env, e.Name+"="+v)
+	}
+	return runtime.ContainerConfig{
+		ID:           fmt.Sprintf("%s_%s_%d", pod.UID, c.Name, attempt),
+		PodUID:       string(pod.UID),
+		PodNamespace: pod.Namespace,
+		PodName:      pod.Name,
+		Name:         c.Name,
+		Attempt:      attempt,
+		Command:      append(append([]string{}, c.Command...), c.Args...),
+		Env:          env,
+		WorkingDir:   c.WorkingDir,
+	}
+}
