@@ -42,6 +42,10 @@ func podStatus(pod *corev1.Pod, views []containerView, podIP, hostIP string, now
 		cs := containerStatus(v)
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
 		switch {
+		case v.waiting != "" && v.latest != nil:
+			// Between attempts (back-off): a pod restarting a container
+			// counts as running, as Kubernetes reports it.
+			running++
 		case cs.State.Running != nil:
 			running++
 			if cs.Ready {
