@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,7 +215,15 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 			}
 		}
 		if start >= 0 {
-			st, err := m.rt.Start(ctx, m.containerConfig(pod, c, start, ip))
+			cfg, err := m.containerConfig(ctx, pod, c, start, ip)
+			if err != nil {
+				v.waiting, v.message = "CreateContainerConfigError", err.Error()
+				requeue = 2 * time.Second
+				m.a.event(pod, corev1.EventTypeWarning, "Failed", "Error: "+err.Error())
+				views = append(views, v)
+				continue
+			}
+			st, err := m.rt.Start(ctx, cfg)
 			if err != nil {
 				v.waiting, v.message = "CreateContainerError", err.Error()
 				requeue = backoffInitial
@@ -319,24 +328,23 @@ func (m *podManager) cleanup(ctx context.Context) {
 	}
 }
 
-// containerConfig is what the runtime needs to start attempt n of c.
-func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attempt int, ip string) runtime.ContainerConfig {
-	env := []string{"POD_IP=" + ip, "POD_NAME=" + pod.Name, "POD_NAMESPACE=" + pod.Namespace, "NODE_NAME=" + m.a.cfg.NodeName, "HOSTNAME=" + pod.Name}
-	for _, e := range c.Env {
-		v := e.Value
-		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
-			switch e.ValueFrom.FieldRef.FieldPath {
-			case "status.podIP":
-				v = ip
-			case "metadata.name":
-				v = pod.Name
-			case "metadata.namespace":
-				v = pod.Namespace
-			case "spec.nodeName":
-				v = m.a.cfg.NodeName
-			}
-		}
-		env = append(env, e.Name+"="+v)
+// containerConfig is what the runtime needs to start attempt n of c. An
+// error is a configuration problem (a missing ConfigMap, say) that waits
+// for the user to fix it.
+func (m *podManager) containerConfig(ctx context.Context, pod *corev1.Pod, c corev1.Container, attempt int, ip string) (runtime.ContainerConfig, error) {
+	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.sources(ctx))
+	if err != nil {
+		return runtime.ContainerConfig{}, err
+	}
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	var command []string
+	for _, arg := range append(append([]string{}, c.Command...), c.Args...) {
+		command = append(command, expand(arg, lookup))
 	}
 	return runtime.ContainerConfig{
 		ID:           fmt.Sprintf("%s_%s_%d", pod.UID, c.Name, attempt),
@@ -345,8 +353,35 @@ func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attemp
 		PodName:      pod.Name,
 		Name:         c.Name,
 		Attempt:      attempt,
-		Command:      append(append([]string{}, c.Command...), c.Args...),
+		Command:      command,
 		Env:          env,
 		WorkingDir:   c.WorkingDir,
+	}, nil
+}
+
+// sources reads ConfigMaps and Secrets from the API when a container
+// starts.
+func (m *podManager) sources(ctx context.Context) sources {
+	return sources{
+		configMap: func(ns, name string) (map[string]string, bool, error) {
+			cm, err := m.a.client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			return cm.Data, true, nil
+		},
+		secret: func(ns, name string) (map[string][]byte, bool, error) {
+			s, err := m.a.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			return s.Data, true, nil
+		},
 	}
 }

@@ -159,3 +159,80 @@ func TestProcessPods(t *testing.T) {
 		t.Errorf("deleting web-2 stopped web-1's process")
 	}
 }
+
+// TestProcessPodEnv: the issue's own command form `--bind $(POD_IP)`
+// works, a Secret reaches the process as an env var, and a pod whose
+// ConfigMap is missing waits (CreateContainerConfigError) until it exists.
+func TestProcessPodEnv(t *testing.T) {
+	s := StartUp(t, "--node-name", "n1")
+	ctx := context.Background()
+	eventually(t, 30*time.Second, func() error { return nodeReady(s, "n1") })
+	pods := s.Client.CoreV1().Pods("default")
+	if _, err := s.Client.CoreV1().Secrets("default").Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "creds"}, Data: map[string][]byte{"password": []byte("s3cr3t-value")},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	web := processPod("web", "n1", corev1.RestartPolicyAlways, "")
+	web.Spec.Containers[0].Command = []string{"python3", "-m", "http.server", "--bind", "$(POD_IP)", "8080"}
+	if _, err := pods.Create(ctx, web, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	eventually(t, 30*time.Second, func() error {
+		var err error
+		pod, err = podRunning(s, "web")
+		return err
+	})
+	eventually(t, 30*time.Second, func() error {
+		resp, err := http.Get("http://" + pod.Status.PodIP + ":8080/")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	})
+
+	envPod := processPod("env", "n1", corev1.RestartPolicyNever, `echo "password=$PASSWORD mode=$MODE"`)
+	envPod.Spec.Containers[0].Env = []corev1.EnvVar{
+		{Name: "PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "creds"}, Key: "password"}}},
+		{Name: "MODE", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "settings"}, Key: "mode"}}},
+	}
+	if _, err := pods.Create(ctx, envPod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error {
+		p, err := pods.Get(ctx, "env", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if w := p.Status.ContainerStatuses; len(w) == 1 && w[0].State.Waiting != nil && w[0].State.Waiting.Reason == "CreateContainerConfigError" &&
+			strings.Contains(w[0].State.Waiting.Message, `configmap "settings" not found`) {
+			return nil
+		}
+		return fmt.Errorf("env pod: %+v", p.Status.ContainerStatuses)
+	})
+	if _, err := s.Client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "settings"}, Data: map[string]string{"mode": "fast"},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var done *corev1.Pod
+	eventually(t, 30*time.Second, func() error {
+		p, err := pods.Get(ctx, "env", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Status.Phase != corev1.PodSucceeded {
+			return fmt.Errorf("env pod phase %s", p.Status.Phase)
+		}
+		done = p
+		return nil
+	})
+	id := strings.TrimPrefix(done.Status.ContainerStatuses[0].State.Terminated.ContainerID, "process://")
+	out, err := os.ReadFile(filepath.Join(s.DataDir, "agent", "containers", id, "container.log"))
+	if err != nil || strings.TrimSpace(string(out)) != "password=s3cr3t-value mode=fast" {
+		t.Errorf("the process printed %q (%v)", out, err)
+	}
+}
