@@ -147,6 +147,10 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 	// On SIGTERM, end open watches (clients re-watch elsewhere or after the
 	// restart) instead of waiting out the request timeout for them.
 	gc.ShutdownWatchTerminationGracePeriod = 2 * time.Second
+	// Requests that arrive while shutting down get 429 with Retry-After,
+	// which clients retry, rather than an error that makes client-go's
+	// informers re-list and merge changes they would otherwise see one by one.
+	gc.ShutdownSendRetryAfter = true
 
 	secure := genericoptions.NewSecureServingOptions().WithLoopback()
 	secure.BindAddress = net.ParseIP(host)
