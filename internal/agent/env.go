@@ -9,11 +9,47 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// sources looks up what env vars may refer to. A lookup returns found
-// false for a missing object or key.
-type sources struct {
-	configMap func(namespace, name string) (map[string]string, bool, error)
-	secret    func(namespace, name string) (map[string][]byte, bool, error)
+// Kinds of objects env vars may refer to.
+const (
+	kindConfigMap = "configmap"
+	kindSecret    = "secret"
+)
+
+// lookupFunc reads the data of a ConfigMap or Secret (kind) in a namespace;
+// found is false when it does not exist. Secret values come as strings.
+type lookupFunc func(kind, namespace, name string) (data map[string]string, found bool, err error)
+
+// refData reads a referenced object: nil without error when it is missing
+// and optional, an error naming it when it is missing and required.
+func refData(lookup lookupFunc, kind, namespace, name string, optional *bool) (map[string]string, error) {
+	data, found, err := lookup(kind, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		if isOptional(optional) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s %q not found", kind, name)
+	}
+	return data, nil
+}
+
+// refKey reads one key of a referenced object; ok is false when an
+// optional reference is missing.
+func refKey(lookup lookupFunc, kind, namespace, name, key string, optional *bool) (string, bool, error) {
+	data, err := refData(lookup, kind, namespace, name, optional)
+	if err != nil || data == nil {
+		return "", false, err
+	}
+	v, ok := data[key]
+	if !ok {
+		if isOptional(optional) {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("key %q not found in %s %q", key, kind, name)
+	}
+	return v, true, nil
 }
 
 // envContext is what a container's env may refer to besides objects.
@@ -26,7 +62,7 @@ type envContext struct {
 // wins), each value with $(VAR) references to earlier variables expanded.
 // A reference to a missing ConfigMap, Secret or key is an error unless it
 // is optional.
-func containerEnv(pod *corev1.Pod, c *corev1.Container, ctx envContext, src sources) ([]string, error) {
+func containerEnv(pod *corev1.Pod, c *corev1.Container, ctx envContext, lookup lookupFunc) ([]string, error) {
 	var order []string
 	vals := map[string]string{}
 	set := func(k, v string) {
@@ -35,7 +71,7 @@ func containerEnv(pod *corev1.Pod, c *corev1.Container, ctx envContext, src sour
 		}
 		vals[k] = v
 	}
-	lookup := func(k string) (string, bool) { v, ok := vals[k]; return v, ok }
+	defined := func(k string) (string, bool) { v, ok := vals[k]; return v, ok }
 
 	set("POD_IP", ctx.podIP)
 	set("POD_NAME", pod.Name)
@@ -44,43 +80,27 @@ func containerEnv(pod *corev1.Pod, c *corev1.Container, ctx envContext, src sour
 	set("HOSTNAME", pod.Name)
 
 	for _, from := range c.EnvFrom {
+		var data map[string]string
+		var err error
 		switch {
 		case from.ConfigMapRef != nil:
-			data, found, err := src.configMap(pod.Namespace, from.ConfigMapRef.Name)
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				if isOptional(from.ConfigMapRef.Optional) {
-					continue
-				}
-				return nil, fmt.Errorf("configmap %q not found", from.ConfigMapRef.Name)
-			}
-			for k, v := range data {
-				set(from.Prefix+k, v)
-			}
+			data, err = refData(lookup, kindConfigMap, pod.Namespace, from.ConfigMapRef.Name, from.ConfigMapRef.Optional)
 		case from.SecretRef != nil:
-			data, found, err := src.secret(pod.Namespace, from.SecretRef.Name)
-			if err != nil {
-				return nil, err
-			}
-			if !found {
-				if isOptional(from.SecretRef.Optional) {
-					continue
-				}
-				return nil, fmt.Errorf("secret %q not found", from.SecretRef.Name)
-			}
-			for k, v := range data {
-				set(from.Prefix+k, string(v))
-			}
+			data, err = refData(lookup, kindSecret, pod.Namespace, from.SecretRef.Name, from.SecretRef.Optional)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range data {
+			set(from.Prefix+k, v)
 		}
 	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
-			set(e.Name, expand(e.Value, lookup))
+			set(e.Name, expand(e.Value, defined))
 			continue
 		}
-		v, ok, err := valueFrom(pod, c, e.ValueFrom, ctx, src)
+		v, ok, err := valueFrom(pod, c, e.ValueFrom, ctx, lookup)
 		if err != nil {
 			return nil, fmt.Errorf("env %s: %w", e.Name, err)
 		}
@@ -99,7 +119,7 @@ func isOptional(p *bool) bool { return p != nil && *p }
 
 // valueFrom resolves one env var source; ok is false for an optional
 // reference that is missing.
-func valueFrom(pod *corev1.Pod, c *corev1.Container, from *corev1.EnvVarSource, ctx envContext, src sources) (string, bool, error) {
+func valueFrom(pod *corev1.Pod, c *corev1.Container, from *corev1.EnvVarSource, ctx envContext, lookup lookupFunc) (string, bool, error) {
 	switch {
 	case from.FieldRef != nil:
 		switch path := from.FieldRef.FieldPath; path {
@@ -128,38 +148,10 @@ func valueFrom(pod *corev1.Pod, c *corev1.Container, from *corev1.EnvVarSource, 
 		return resourceValue(c, from.ResourceFieldRef)
 	case from.ConfigMapKeyRef != nil:
 		ref := from.ConfigMapKeyRef
-		data, found, err := src.configMap(pod.Namespace, ref.Name)
-		if err != nil {
-			return "", false, err
-		}
-		v, ok := data[ref.Key]
-		if !found || !ok {
-			if isOptional(ref.Optional) {
-				return "", false, nil
-			}
-			if !found {
-				return "", false, fmt.Errorf("configmap %q not found", ref.Name)
-			}
-			return "", false, fmt.Errorf("key %q not found in configmap %q", ref.Key, ref.Name)
-		}
-		return v, true, nil
+		return refKey(lookup, kindConfigMap, pod.Namespace, ref.Name, ref.Key, ref.Optional)
 	case from.SecretKeyRef != nil:
 		ref := from.SecretKeyRef
-		data, found, err := src.secret(pod.Namespace, ref.Name)
-		if err != nil {
-			return "", false, err
-		}
-		v, ok := data[ref.Key]
-		if !found || !ok {
-			if isOptional(ref.Optional) {
-				return "", false, nil
-			}
-			if !found {
-				return "", false, fmt.Errorf("secret %q not found", ref.Name)
-			}
-			return "", false, fmt.Errorf("key %q not found in secret %q", ref.Key, ref.Name)
-		}
-		return string(v), true, nil
+		return refKey(lookup, kindSecret, pod.Namespace, ref.Name, ref.Key, ref.Optional)
 	}
 	return "", false, fmt.Errorf("no value source")
 }

@@ -32,19 +32,14 @@ func TestExpand(t *testing.T) {
 func TestContainerEnv(t *testing.T) {
 	yes := true
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", Labels: map[string]string{"app": "web"}}}
-	src := sources{
-		configMap: func(ns, name string) (map[string]string, bool, error) {
-			if ns == "ns" && name == "cfg" {
-				return map[string]string{"URL": "db:5432", "MODE": "fast"}, true, nil
-			}
-			return nil, false, nil
-		},
-		secret: func(ns, name string) (map[string][]byte, bool, error) {
-			if ns == "ns" && name == "creds" {
-				return map[string][]byte{"password": []byte("hunter2")}, true, nil
-			}
-			return nil, false, nil
-		},
+	src := func(kind, ns, name string) (map[string]string, bool, error) {
+		switch {
+		case kind == kindConfigMap && ns == "ns" && name == "cfg":
+			return map[string]string{"URL": "db:5432", "MODE": "fast"}, true, nil
+		case kind == kindSecret && ns == "ns" && name == "creds":
+			return map[string]string{"password": "hunter2"}, true, nil
+		}
+		return nil, false, nil
 	}
 	c := &corev1.Container{
 		EnvFrom: []corev1.EnvFromSource{{Prefix: "CFG_", ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "cfg"}}}},

@@ -259,7 +259,11 @@ func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts ma
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
-	if err := m.stopAll(ctx, attempts, grace); err != nil {
+	var all []runtime.ContainerStatus
+	for _, list := range attempts {
+		all = append(all, list...)
+	}
+	if err := m.stopAll(ctx, all, grace); err != nil {
 		return err
 	}
 	m.ips.release(string(pod.UID))
@@ -273,23 +277,22 @@ func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts ma
 	return err
 }
 
-func (m *podManager) stopAll(ctx context.Context, attempts map[string][]runtime.ContainerStatus, grace time.Duration) error {
+// stopAll stops and removes containers in parallel, each within grace.
+func (m *podManager) stopAll(ctx context.Context, containers []runtime.ContainerStatus, grace time.Duration) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, len(attempts)*2)
-	for _, list := range attempts {
-		for _, c := range list {
-			wg.Add(1)
-			go func(id string) {
-				defer wg.Done()
-				if err := m.rt.Stop(ctx, id, grace); err != nil {
-					errs <- err
-					return
-				}
-				if err := m.rt.Remove(ctx, id); err != nil {
-					errs <- err
-				}
-			}(c.ID)
-		}
+	errs := make(chan error, len(containers))
+	for _, c := range containers {
+		wg.Add(1)
+		go func(id string) {
+			defer wg.Done()
+			if err := m.rt.Stop(ctx, id, grace); err != nil {
+				errs <- err
+				return
+			}
+			if err := m.rt.Remove(ctx, id); err != nil {
+				errs <- err
+			}
+		}(c.ID)
 	}
 	wg.Wait()
 	close(errs)
@@ -320,7 +323,7 @@ func (m *podManager) cleanup(ctx context.Context) {
 	}
 	for uid, list := range orphans {
 		m.a.log.Info("stopping the containers of a pod that no longer exists", "podUID", uid)
-		if err := m.stopAll(ctx, map[string][]runtime.ContainerStatus{"": list}, 2*time.Second); err != nil {
+		if err := m.stopAll(ctx, list, 2*time.Second); err != nil {
 			m.a.log.Warn("stop orphaned containers", "podUID", uid, "err", err)
 			continue
 		}
@@ -332,7 +335,7 @@ func (m *podManager) cleanup(ctx context.Context) {
 // error is a configuration problem (a missing ConfigMap, say) that waits
 // for the user to fix it.
 func (m *podManager) containerConfig(ctx context.Context, pod *corev1.Pod, c corev1.Container, attempt int, ip string) (runtime.ContainerConfig, error) {
-	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.sources(ctx))
+	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.lookup(ctx))
 	if err != nil {
 		return runtime.ContainerConfig{}, err
 	}
@@ -359,29 +362,32 @@ func (m *podManager) containerConfig(ctx context.Context, pod *corev1.Pod, c cor
 	}, nil
 }
 
-// sources reads ConfigMaps and Secrets from the API when a container
+// lookup reads ConfigMaps and Secrets from the API when a container
 // starts.
-func (m *podManager) sources(ctx context.Context) sources {
-	return sources{
-		configMap: func(ns, name string) (map[string]string, bool, error) {
-			cm, err := m.a.client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return nil, false, nil
+func (m *podManager) lookup(ctx context.Context) lookupFunc {
+	return func(kind, ns, name string) (map[string]string, bool, error) {
+		var data map[string]string
+		var err error
+		switch kind {
+		case kindConfigMap:
+			var cm *corev1.ConfigMap
+			if cm, err = m.a.client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
+				data = cm.Data
 			}
-			if err != nil {
-				return nil, false, err
+		case kindSecret:
+			var s *corev1.Secret
+			if s, err = m.a.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
+				data = map[string]string{}
+				for k, v := range s.Data {
+					data[k] = string(v)
+				}
 			}
-			return cm.Data, true, nil
-		},
-		secret: func(ns, name string) (map[string][]byte, bool, error) {
-			s, err := m.a.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return nil, false, nil
-			}
-			if err != nil {
-				return nil, false, err
-			}
-			return s.Data, true, nil
-		},
+		default:
+			return nil, false, fmt.Errorf("env cannot refer to a %s", kind)
+		}
+		if apierrors.IsNotFound(err) {
+			return nil, false, nil
+		}
+		return data, err == nil, err
 	}
 }

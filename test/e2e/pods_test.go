@@ -132,7 +132,12 @@ func TestProcessPods(t *testing.T) {
 	pid := containerPID(t, s, before)
 	s.Kill()
 	s.Start()
-	time.Sleep(3 * time.Second) // a few sync rounds of the new agent
+	// Proof that the new agent syncs pods: one created now runs. Its pod
+	// manager has then also looked at web-1, which was queued first.
+	if _, err := pods.Create(ctx, processPod("after-restart", "n1", corev1.RestartPolicyAlways, "exec sleep 600"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error { _, err := podRunning(s, "after-restart"); return err })
 	after, err := podRunning(s, "web-1")
 	if err != nil {
 		t.Fatal(err)

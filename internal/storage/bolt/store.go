@@ -12,6 +12,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -530,16 +531,13 @@ func (s *store) listError(err error, rev int64, continueKey, keyPrefix string) e
 	return err
 }
 
+// itemFunc makes empty list items; items of an unstructured list with an
+// apiVersion keep it, so they decode as that version.
 func itemFunc(listObj runtime.Object, v reflect.Value) func() runtime.Object {
-	if ul, ok := listObj.(interface{ GetAPIVersion() string }); ok {
-		if _, isU := listObj.(runtime.Unstructured); isU {
-			if av := ul.GetAPIVersion(); av != "" {
-				elem := v.Type().Elem()
-				return func() runtime.Object {
-					obj := reflect.New(elem).Interface().(runtime.Unstructured)
-					obj.SetUnstructuredContent(map[string]interface{}{"apiVersion": av})
-					return obj.(runtime.Object)
-				}
+	if ul, ok := listObj.(*unstructured.UnstructuredList); ok {
+		if av := ul.GetAPIVersion(); av != "" {
+			return func() runtime.Object {
+				return &unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": av}}
 			}
 		}
 	}
