@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +36,9 @@ import (
 	"github.com/marina-orchestrator/marina/internal/runtime/process"
 )
 
+// DefaultPort is the agent API's port, the kubelet's.
+const DefaultPort = 10250
+
 // NodeLeaseNamespace holds the nodes' heartbeat leases.
 const NodeLeaseNamespace = "kube-node-lease"
 
@@ -49,6 +54,9 @@ type Config struct {
 	NodeName string
 	// DataDir holds the agent's state.
 	DataDir string
+	// Port is where the agent's API listens (DefaultPort, as the
+	// kubelet's); 0 picks a free port.
+	Port int
 	// HeartbeatInterval is how often the Lease is renewed. Default 5 s, a
 	// third of the control plane's default 15 s grace period.
 	HeartbeatInterval time.Duration
@@ -92,6 +100,9 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data-dir: required")
 	}
+	if c.Port < 0 || c.Port > 65535 {
+		return fmt.Errorf("--port %d: must be between 0 and 65535", c.Port)
+	}
 	if errs := validation.IsDNS1123Subdomain(c.NodeName); len(errs) > 0 {
 		return fmt.Errorf("--node-name %q: %s", c.NodeName, strings.Join(errs, "; "))
 	}
@@ -101,6 +112,9 @@ func (c *Config) Validate() error {
 // Agent runs one node.
 type Agent struct {
 	cfg        Config
+	listener   net.Listener // the agent's API
+	port       int32
+	certSHA256 string
 	client     kubernetes.Interface
 	log        *slog.Logger
 	now        func() time.Time
@@ -159,8 +173,15 @@ func New(cfg Config) (*Agent, error) {
 // Run registers the node and keeps its heartbeat and status current until
 // ctx ends. While the server is unreachable it keeps trying.
 func (a *Agent) Run(ctx context.Context) error {
+	ln, fingerprint, err := listenAgentAPI(a.cfg, a.cfg.Port)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	a.listener, a.certSHA256 = ln, fingerprint
+	a.port = int32(ln.Addr().(*net.TCPAddr).Port)
 	var node *corev1.Node
-	err := wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Cap: 5 * time.Second, Steps: 1 << 30},
+	err = wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Cap: 5 * time.Second, Steps: 1 << 30},
 		func(ctx context.Context) (bool, error) {
 			var err error
 			node, err = a.register(ctx)
@@ -184,6 +205,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	factory.Start(ctx.Done())
 	go pods.run(ctx, 4)
+	agentAPI := &http.Server{
+		Handler:           (&server{pods: pods, log: a.log}).handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelDebug),
+	}
+	go func() { _ = agentAPI.Serve(ln) }()
+	defer agentAPI.Close()
 	close(a.registered)
 	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
 	lastReport := a.now()
@@ -208,7 +236,9 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 	node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
-		node, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: a.cfg.NodeName, Labels: labels}}, metav1.CreateOptions{})
+		node, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{
+			Name: a.cfg.NodeName, Labels: labels, Annotations: map[string]string{api.AgentCertAnnotation: a.certSHA256},
+		}}, metav1.CreateOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("create node: %w", err)
 		}
@@ -225,13 +255,20 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 				changed = true
 			}
 		}
+		if node.Annotations[api.AgentCertAnnotation] != a.certSHA256 {
+			if node.Annotations == nil {
+				node.Annotations = map[string]string{}
+			}
+			node.Annotations[api.AgentCertAnnotation] = a.certSHA256
+			changed = true
+		}
 		if changed {
 			if node, err = nodes.Update(ctx, node, metav1.UpdateOptions{}); err != nil {
-				return nil, fmt.Errorf("update node labels: %w", err)
+				return nil, fmt.Errorf("update node labels and annotations: %w", err)
 			}
 		}
 	}
-	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, 0, &node.Status, metav1.NewTime(a.now()))
+	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(a.now()))
 	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("update node status: %w", err)
@@ -249,7 +286,7 @@ func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, e
 	if err != nil {
 		return false, err
 	}
-	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, 0, &node.Status, metav1.NewTime(now))
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(now))
 	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
 		return false, nil
 	}

@@ -66,6 +66,7 @@ type podManager struct {
 	queue  workqueue.TypedRateLimitingInterface[string]
 	ips    *podIPs
 	hostIP string
+	probes *probeManager
 }
 
 func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, informers.SharedInformerFactory, error) {
@@ -82,6 +83,7 @@ func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, in
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pods"}),
 	}
+	m.probes = newProbeManager(m)
 	enqueue := func(obj any) {
 		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
 			m.queue.Add(key)
@@ -183,63 +185,142 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
-	now := m.a.now()
-	requeue := time.Duration(0)
+	w := &podSync{m: m, ctx: ctx, pod: pod, ip: ip, now: m.a.now()}
+	if runtimeName != m.rt.Name() {
+		w.notOffered = fmt.Sprintf("node %s offers the %s runtime, not %s", m.a.cfg.NodeName, m.rt.Name(), runtimeName)
+	}
+	// Init containers run one at a time, in order, each to success,
+	// before any regular container starts. Once a regular container has
+	// run (say before an agent restart), they are not run again.
+	initialized := len(pod.Spec.InitContainers) == 0
+	for _, c := range pod.Spec.Containers {
+		if len(attempts[c.Name]) > 0 {
+			initialized = true
+		}
+	}
+	var initViews []containerView
+	blocked := false
+	for _, c := range pod.Spec.InitContainers {
+		list := attempts[c.Name]
+		switch {
+		case initialized:
+			v := containerView{spec: c}
+			if len(list) > 0 {
+				v.latest = &list[0]
+			}
+			initViews = append(initViews, v)
+		case blocked:
+			initViews = append(initViews, containerView{spec: c, waiting: "PodInitializing"})
+		default:
+			policy := pod.Spec.RestartPolicy
+			if policy == corev1.RestartPolicyAlways {
+				policy = corev1.RestartPolicyOnFailure // an init container runs to success
+			}
+			v := w.step(c, list, policy)
+			initViews = append(initViews, v)
+			if v.latest == nil || v.latest.State != runtime.Exited || v.latest.ExitCode != 0 {
+				blocked = true
+			}
+		}
+	}
+	if !initialized && !blocked {
+		initialized = true
+	}
 	var views []containerView
 	for _, c := range pod.Spec.Containers {
-		v := containerView{spec: c}
-		list := attempts[c.Name]
-		if len(list) > 0 {
-			v.latest = &list[0]
+		if !initialized {
+			views = append(views, containerView{spec: c, waiting: "PodInitializing"})
+			continue
 		}
-		if len(list) > 1 {
-			v.previous = &list[1]
-		}
-		start := -1
-		switch {
-		case runtimeName != m.rt.Name():
-			v.waiting = "RuntimeNotOffered"
-			v.message = fmt.Sprintf("node %s offers the %s runtime, not %s", m.a.cfg.NodeName, m.rt.Name(), runtimeName)
-		case v.latest == nil:
-			start = 0
-		case v.latest.State == runtime.Running:
-			requeue = pollInterval
-		case shouldRestart(pod.Spec.RestartPolicy, v.latest.ExitCode):
-			next := v.latest.FinishedAt.Add(restartDelay(v.latest.Attempt, v.latest.FinishedAt.Sub(v.latest.StartedAt)))
-			if now.Before(next) {
-				v.waiting = "CrashLoopBackOff"
-				v.message = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", next.Sub(v.latest.FinishedAt).Round(time.Second), c.Name, name)
-				requeue = next.Sub(now)
-			} else {
-				start = v.latest.Attempt + 1
-			}
-		}
-		if start >= 0 {
-			cfg, err := m.containerConfig(ctx, pod, c, start, ip)
-			if err != nil {
-				v.waiting, v.message = "CreateContainerConfigError", err.Error()
-				requeue = 2 * time.Second
-				m.a.event(pod, corev1.EventTypeWarning, "Failed", "Error: "+err.Error())
-				views = append(views, v)
-				continue
-			}
-			st, err := m.rt.Start(ctx, cfg)
-			if err != nil {
-				v.waiting, v.message = "CreateContainerError", err.Error()
-				requeue = backoffInitial
-				m.a.event(pod, corev1.EventTypeWarning, "Failed", fmt.Sprintf("Error: %v", err))
-			} else {
-				if v.latest != nil {
-					v.previous = v.latest
-				}
-				v.latest = &st
-				requeue = pollInterval
-				m.a.event(pod, corev1.EventTypeNormal, "Started", "Started container "+c.Name)
-			}
-		}
-		views = append(views, v)
+		views = append(views, w.step(c, attempts[c.Name], pod.Spec.RestartPolicy))
 	}
-	return requeue, m.reportPodStatus(ctx, pod, podStatus(pod, views, ip, m.hostIP, now))
+	st := podStatus(pod, initViews, views, ip, m.hostIP, w.now)
+	return w.requeue, m.reportPodStatus(ctx, pod, st)
+}
+
+// podSync is one pass of sync over one pod.
+type podSync struct {
+	m          *podManager
+	ctx        context.Context
+	pod        *corev1.Pod
+	ip         string
+	now        time.Time
+	notOffered string // why this node cannot run the pod's runtime
+	// requeue is when to look at the pod again; 0 for never.
+	requeue time.Duration
+}
+
+// after asks to look at the pod again within d.
+func (w *podSync) after(d time.Duration) {
+	if w.requeue == 0 || d < w.requeue {
+		w.requeue = d
+	}
+}
+
+// step moves one container towards running under policy: it starts the
+// first attempt, restarts an exited one after its back-off, and reports
+// what the container is doing. list holds its attempts, newest first.
+func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, policy corev1.RestartPolicy) containerView {
+	v := containerView{spec: c}
+	if len(list) > 0 {
+		v.latest = &list[0]
+	}
+	if len(list) > 1 {
+		v.previous = &list[1]
+	}
+	start := -1
+	switch {
+	case w.notOffered != "":
+		v.waiting, v.message = "RuntimeNotOffered", w.notOffered
+	case v.latest == nil:
+		start = 0
+	case v.latest.State == runtime.Running:
+		w.after(pollInterval)
+		v.ready, v.started = w.m.probes.observe(w.pod, c, *v.latest)
+		if kind, why, ok := w.m.probes.mustRestart(v.latest.ID); ok {
+			w.m.a.event(w.pod, corev1.EventTypeNormal, "Killing", fmt.Sprintf("Container %s failed %s probe, will be restarted", c.Name, strings.ToLower(string(kind))))
+			w.m.log(w.pod).Info("restarting a container that failed a probe", "container", c.Name, "probe", kind, "failure", why)
+			if err := w.m.stopContainer(w.ctx, w.pod, c, *v.latest, w.pod.Spec.TerminationGracePeriodSeconds); err != nil {
+				w.m.log(w.pod).Warn("stop container", "container", c.Name, "err", err)
+			}
+			w.after(time.Millisecond)
+		}
+	case shouldRestart(policy, v.latest.ExitCode):
+		next := v.latest.FinishedAt.Add(restartDelay(v.latest.Attempt, v.latest.FinishedAt.Sub(v.latest.StartedAt)))
+		if w.now.Before(next) {
+			v.waiting = "CrashLoopBackOff"
+			v.message = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s", next.Sub(v.latest.FinishedAt).Round(time.Second), c.Name, w.pod.Name)
+			w.after(next.Sub(w.now))
+		} else {
+			start = v.latest.Attempt + 1
+		}
+	}
+	if start < 0 {
+		return v
+	}
+	cfg, err := w.m.containerConfig(w.ctx, w.pod, c, start, w.ip)
+	if err != nil {
+		v.waiting, v.message = "CreateContainerConfigError", err.Error()
+		w.after(2 * time.Second)
+		w.m.a.event(w.pod, corev1.EventTypeWarning, "Failed", "Error: "+err.Error())
+		return v
+	}
+	st, err := w.m.rt.Start(w.ctx, cfg)
+	if err != nil {
+		v.waiting, v.message = "CreateContainerError", err.Error()
+		w.after(backoffInitial)
+		w.m.a.event(w.pod, corev1.EventTypeWarning, "Failed", fmt.Sprintf("Error: %v", err))
+		return v
+	}
+	if v.latest != nil {
+		v.previous = v.latest
+	}
+	v.latest = &st
+	v.ready, v.started = w.m.probes.observe(w.pod, c, st)
+	w.after(pollInterval)
+	w.m.a.event(w.pod, corev1.EventTypeNormal, "Started", "Started container "+c.Name)
+	w.m.gcAttempts(w.ctx, list)
+	return v
 }
 
 func (m *podManager) reportPodStatus(ctx context.Context, pod *corev1.Pod, st corev1.PodStatus) error {
@@ -252,23 +333,26 @@ func (m *podManager) reportPodStatus(ctx context.Context, pod *corev1.Pod, st co
 	return err
 }
 
-// terminate stops a deleted pod's containers within its grace period and
-// then removes the pod object.
+// terminate stops a deleted pod's containers within its grace period,
+// running their preStop hooks, and then removes the pod object.
 func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts map[string][]runtime.ContainerStatus) error {
-	grace := time.Duration(corev1.DefaultTerminationGracePeriodSeconds) * time.Second
-	if pod.DeletionGracePeriodSeconds != nil {
-		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
+	specs := map[string]corev1.Container{}
+	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
+		specs[c.Name] = c
 	}
 	var all []runtime.ContainerStatus
 	for _, list := range attempts {
 		all = append(all, list...)
 	}
-	if err := m.stopAll(ctx, all, grace); err != nil {
+	err := m.stopAll(ctx, all, func(c runtime.ContainerStatus) error {
+		return m.stopContainer(ctx, pod, specs[c.Name], c, pod.DeletionGracePeriodSeconds)
+	})
+	if err != nil {
 		return err
 	}
 	m.ips.release(string(pod.UID))
 	zero := int64(0)
-	err := m.a.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+	err = m.a.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &pod.UID},
 	})
 	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
@@ -277,22 +361,22 @@ func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts ma
 	return err
 }
 
-// stopAll stops and removes containers in parallel, each within grace.
-func (m *podManager) stopAll(ctx context.Context, containers []runtime.ContainerStatus, grace time.Duration) error {
+// stopAll stops (with stop) and removes containers in parallel.
+func (m *podManager) stopAll(ctx context.Context, containers []runtime.ContainerStatus, stop func(runtime.ContainerStatus) error) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(containers))
 	for _, c := range containers {
 		wg.Add(1)
-		go func(id string) {
+		go func() {
 			defer wg.Done()
-			if err := m.rt.Stop(ctx, id, grace); err != nil {
+			if err := stop(c); err != nil {
 				errs <- err
 				return
 			}
-			if err := m.rt.Remove(ctx, id); err != nil {
+			if err := m.rt.Remove(ctx, c.ID); err != nil {
 				errs <- err
 			}
-		}(c.ID)
+		}()
 	}
 	wg.Wait()
 	close(errs)
@@ -323,7 +407,11 @@ func (m *podManager) cleanup(ctx context.Context) {
 	}
 	for uid, list := range orphans {
 		m.a.log.Info("stopping the containers of a pod that no longer exists", "podUID", uid)
-		if err := m.stopAll(ctx, list, 2*time.Second); err != nil {
+		err := m.stopAll(ctx, list, func(c runtime.ContainerStatus) error {
+			m.probes.forget(c.ID)
+			return m.rt.Stop(ctx, c.ID, 2*time.Second)
+		})
+		if err != nil {
 			m.a.log.Warn("stop orphaned containers", "podUID", uid, "err", err)
 			continue
 		}

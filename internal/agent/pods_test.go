@@ -54,34 +54,54 @@ func TestPodStatusPhase(t *testing.T) {
 		return &runtime.ContainerStatus{ID: "b", State: runtime.Exited, ExitCode: code, StartedAt: now, FinishedAt: now}
 	}
 	c := corev1.Container{Name: "c"}
+	initC := corev1.Container{Name: "init"}
 	tests := []struct {
-		name   string
-		policy corev1.RestartPolicy
-		views  []containerView
-		phase  corev1.PodPhase
-		ready  bool
+		name        string
+		policy      corev1.RestartPolicy
+		init, views []containerView
+		phase       corev1.PodPhase
+		ready       bool
+		initialized bool
 	}{
-		{"creating", corev1.RestartPolicyAlways, []containerView{{spec: c}}, corev1.PodPending, false},
-		{"running", corev1.RestartPolicyAlways, []containerView{{spec: c, latest: running}}, corev1.PodRunning, true},
-		{"completed, never restart", corev1.RestartPolicyNever, []containerView{{spec: c, latest: exited(0)}}, corev1.PodSucceeded, false},
-		{"failed, never restart", corev1.RestartPolicyNever, []containerView{{spec: c, latest: exited(1)}}, corev1.PodFailed, false},
-		{"crash looping", corev1.RestartPolicyAlways, []containerView{{spec: c, latest: exited(1), waiting: "CrashLoopBackOff"}}, corev1.PodRunning, false},
+		{"creating", corev1.RestartPolicyAlways, nil, []containerView{{spec: c}}, corev1.PodPending, false, true},
+		{"running", corev1.RestartPolicyAlways, nil, []containerView{{spec: c, latest: running, ready: true, started: true}}, corev1.PodRunning, true, true},
+		{"running, readiness probe not passed", corev1.RestartPolicyAlways, nil, []containerView{{spec: c, latest: running, started: true}}, corev1.PodRunning, false, true},
+		{"running, startup probe not passed", corev1.RestartPolicyAlways, nil, []containerView{{spec: c, latest: running, ready: true}}, corev1.PodRunning, false, true},
+		{"completed, never restart", corev1.RestartPolicyNever, nil, []containerView{{spec: c, latest: exited(0)}}, corev1.PodSucceeded, false, true},
+		{"failed, never restart", corev1.RestartPolicyNever, nil, []containerView{{spec: c, latest: exited(1)}}, corev1.PodFailed, false, true},
+		{"crash looping", corev1.RestartPolicyAlways, nil, []containerView{{spec: c, latest: exited(1), waiting: "CrashLoopBackOff"}}, corev1.PodRunning, false, true},
+		{"init running", corev1.RestartPolicyAlways, []containerView{{spec: initC, latest: running}}, []containerView{{spec: c, waiting: "PodInitializing"}}, corev1.PodPending, false, false},
+		{"init failed, retrying", corev1.RestartPolicyAlways, []containerView{{spec: initC, latest: exited(1), waiting: "CrashLoopBackOff"}}, []containerView{{spec: c, waiting: "PodInitializing"}}, corev1.PodPending, false, false},
+		{"init failed, never restart", corev1.RestartPolicyNever, []containerView{{spec: initC, latest: exited(1)}}, []containerView{{spec: c, waiting: "PodInitializing"}}, corev1.PodFailed, false, false},
+		{"init done", corev1.RestartPolicyAlways, []containerView{{spec: initC, latest: exited(0)}}, []containerView{{spec: c, latest: running, ready: true, started: true}}, corev1.PodRunning, true, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			pod := &corev1.Pod{Spec: corev1.PodSpec{RestartPolicy: tc.policy}}
-			st := podStatus(pod, tc.views, "127.1.0.1", "10.0.0.1", now)
+			st := podStatus(pod, tc.init, tc.views, "127.1.0.1", "10.0.0.1", now)
 			if st.Phase != tc.phase {
 				t.Errorf("phase %s, want %s", st.Phase, tc.phase)
 			}
-			ready := false
+			ready, initialized := false, false
 			for _, cond := range st.Conditions {
-				if cond.Type == corev1.PodReady {
+				switch cond.Type {
+				case corev1.PodReady:
 					ready = cond.Status == corev1.ConditionTrue
+					if !ready && tc.phase == corev1.PodRunning && cond.Message == "" {
+						t.Errorf("Ready=False without a message naming the unready containers")
+					}
+				case corev1.PodInitialized:
+					initialized = cond.Status == corev1.ConditionTrue
 				}
 			}
 			if ready != tc.ready {
 				t.Errorf("Ready = %v, want %v", ready, tc.ready)
+			}
+			if initialized != tc.initialized {
+				t.Errorf("Initialized = %v, want %v", initialized, tc.initialized)
+			}
+			if len(st.InitContainerStatuses) != len(tc.init) {
+				t.Errorf("%d init container statuses, want %d", len(st.InitContainerStatuses), len(tc.init))
 			}
 			if st.PodIP != "127.1.0.1" || st.HostIP != "10.0.0.1" || st.StartTime == nil {
 				t.Errorf("addresses or start time: %+v", st)

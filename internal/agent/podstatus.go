@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -18,11 +20,20 @@ type containerView struct {
 	// waiting is set when no attempt runs: a reason such as
 	// ContainerCreating, CrashLoopBackOff or CreateContainerError.
 	waiting, message string
+	// ready and started are the probes' verdicts on a running attempt:
+	// true without a readiness (startup) probe.
+	ready, started bool
+}
+
+// initDone reports whether an init container has completed.
+func (v containerView) initDone() bool {
+	return v.latest != nil && v.latest.State == runtime.Exited && v.latest.ExitCode == 0 && v.waiting == ""
 }
 
 // podStatus computes a pod's status, as the kubelet reports it, from its
-// containers. It keeps transition times from old where nothing changed.
-func podStatus(pod *corev1.Pod, views []containerView, podIP, hostIP string, now time.Time) corev1.PodStatus {
+// init and regular containers. It keeps transition times from old where
+// nothing changed.
+func podStatus(pod *corev1.Pod, initViews, views []containerView, podIP, hostIP string, now time.Time) corev1.PodStatus {
 	old := pod.Status
 	st := corev1.PodStatus{
 		QOSClass: old.QOSClass, HostIP: hostIP, PodIP: podIP, StartTime: old.StartTime,
@@ -37,10 +48,29 @@ func podStatus(pod *corev1.Pod, views []containerView, podIP, hostIP string, now
 		t := metav1.NewTime(now)
 		st.StartTime = &t
 	}
+	var pendingInit []string
+	initFailed := false
+	for _, v := range initViews {
+		cs := containerStatus(v)
+		if v.initDone() {
+			cs.Ready = true
+		} else {
+			pendingInit = append(pendingInit, v.spec.Name)
+			if v.latest != nil && v.latest.State == runtime.Exited && v.latest.ExitCode != 0 && v.waiting == "" {
+				initFailed = true // exited and not restarted: restartPolicy Never
+			}
+		}
+		st.InitContainerStatuses = append(st.InitContainerStatuses, cs)
+	}
+	initialized := len(pendingInit) == 0
 	running, succeeded, failed, ready := 0, 0, 0, 0
+	var unready []string
 	for _, v := range views {
 		cs := containerStatus(v)
 		st.ContainerStatuses = append(st.ContainerStatuses, cs)
+		if !cs.Ready {
+			unready = append(unready, v.spec.Name)
+		}
 		switch {
 		case v.waiting != "" && v.latest != nil:
 			// Between attempts (back-off): a pod restarting a container
@@ -61,6 +91,10 @@ func podStatus(pod *corev1.Pod, views []containerView, podIP, hostIP string, now
 	restartNever := pod.Spec.RestartPolicy == corev1.RestartPolicyNever
 	restartOnFailure := pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure
 	switch {
+	case initFailed:
+		st.Phase = corev1.PodFailed
+	case !initialized:
+		st.Phase = corev1.PodPending
 	case n > 0 && succeeded == n && (restartNever || restartOnFailure):
 		st.Phase = corev1.PodSucceeded
 	case n > 0 && succeeded+failed == n && restartNever && failed > 0:
@@ -72,24 +106,36 @@ func podStatus(pod *corev1.Pod, views []containerView, podIP, hostIP string, now
 	}
 	allReady := n > 0 && ready == n
 	finished := st.Phase == corev1.PodSucceeded || st.Phase == corev1.PodFailed
+	readiness := func(t corev1.PodConditionType) corev1.PodCondition {
+		c := podCondition(old, t, allReady, "", now)
+		switch {
+		case finished:
+			c.Reason = "PodCompleted"
+		case !allReady:
+			c.Reason = "ContainersNotReady"
+			c.Message = fmt.Sprintf("containers with unready status: [%s]", strings.Join(unready, " "))
+		}
+		return c
+	}
 	st.Conditions = []corev1.PodCondition{
 		podCondition(old, corev1.PodReadyToStartContainers, true, "", now),
-		podCondition(old, corev1.PodInitialized, true, "", now),
-		podCondition(old, corev1.ContainersReady, allReady, reasonIf(!allReady && !finished, "ContainersNotReady", finished, "PodCompleted"), now),
-		podCondition(old, corev1.PodReady, allReady, reasonIf(!allReady && !finished, "ContainersNotReady", finished, "PodCompleted"), now),
+		initCondition(old, pendingInit, now),
+		readiness(corev1.ContainersReady),
+		readiness(corev1.PodReady),
 		podCondition(old, corev1.PodScheduled, true, "", now),
 	}
 	return st
 }
 
-func reasonIf(a bool, ra string, b bool, rb string) string {
-	switch {
-	case a:
-		return ra
-	case b:
-		return rb
+// initCondition is Initialized: true once every init container completed,
+// else false, naming those that have not.
+func initCondition(old corev1.PodStatus, pending []string, now time.Time) corev1.PodCondition {
+	c := podCondition(old, corev1.PodInitialized, len(pending) == 0, "", now)
+	if len(pending) > 0 {
+		c.Reason = "ContainersNotInitialized"
+		c.Message = fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(pending, " "))
 	}
-	return ""
+	return c
 }
 
 func podCondition(old corev1.PodStatus, t corev1.PodConditionType, status bool, reason string, now time.Time) corev1.PodCondition {
@@ -124,8 +170,8 @@ func containerStatus(v containerView) corev1.ContainerStatus {
 	case v.latest == nil:
 		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
 	case v.latest.State == runtime.Running:
-		started := true
-		cs.Started, cs.Ready = &started, true
+		started := v.started
+		cs.Started, cs.Ready = &started, v.ready && v.started
 		cs.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(v.latest.StartedAt)}}
 	default:
 		started := false

@@ -14,15 +14,16 @@ import (
 
 // installGroups builds the storage of every resource and installs the API
 // groups that serve them, in api.Groups order.
-func installGroups(s *genericapiserver.GenericAPIServer, opts generic.RESTOptionsGetter) error {
+func installGroups(s *genericapiserver.GenericAPIServer, opts generic.RESTOptionsGetter, agents *agentConnector) error {
 	// group → version → path → storage
 	storages := map[string]map[string]map[string]rest.Storage{}
+	deps := registry.Deps{Agents: agents}
 	for _, r := range registry.Resources() {
 		hub, ok := api.HubOf(r.Group)
 		if !ok {
 			return fmt.Errorf("resource %s: group %q is not served", r.Resource, r.Group)
 		}
-		paths, err := registry.NewStorage(r, api.Scheme, hub, opts)
+		paths, err := registry.NewStorage(r, api.Scheme, hub, opts, deps)
 		if err != nil {
 			return err
 		}
@@ -38,6 +39,11 @@ func installGroups(s *genericapiserver.GenericAPIServer, opts generic.RESTOption
 			}
 		}
 	}
+	nodes, ok := storages[""]["v1"]["nodes"].(rest.Getter)
+	if !ok {
+		return fmt.Errorf("no storage for nodes")
+	}
+	agents.nodes = nodes
 	var infos []*genericapiserver.APIGroupInfo
 	for _, g := range api.Groups {
 		if storages[g.Name] == nil {

@@ -216,7 +216,11 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("api server: %w", err)
 	}
-	if err := installGroups(generic, s.backend); err != nil {
+	agents, err := newAgentConnector(s.material)
+	if err != nil {
+		return err
+	}
+	if err := installGroups(generic, s.backend, agents); err != nil {
 		return err
 	}
 	s.generic = generic

@@ -73,6 +73,7 @@ func newServerCommand() *cobra.Command {
 func newUpCommand() *cobra.Command {
 	var f serverFlags
 	var nodeName string
+	var agentPort int
 	var files []string
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -92,6 +93,7 @@ func newUpCommand() *cobra.Command {
 				TokenFile: filepath.Join(f.dataDir, pki.JoinToken),
 				NodeName:  nodeName,
 				DataDir:   filepath.Join(f.dataDir, "agent"),
+				Port:      agentPort,
 				Logger:    logger,
 			})
 			if err != nil {
@@ -122,6 +124,7 @@ func newUpCommand() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&nodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
+	cmd.Flags().IntVar(&agentPort, "agent-port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest files or directories to apply once the node is Ready")
 	return cmd
 }
@@ -155,6 +158,7 @@ func newAgentCommand() *cobra.Command {
 	fs.StringVar(&cfg.CAFile, "ca-file", "", "the server's CA certificate (default: ca.crt beside the token file)")
 	fs.StringVar(&cfg.NodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
 	fs.StringVar(&cfg.DataDir, "data-dir", filepath.Join(defaultDataDir(), "agent"), "directory for the agent's state")
+	fs.IntVar(&cfg.Port, "port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often the node's lease is renewed; keep it well under the server's --node-monitor-grace-period")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd

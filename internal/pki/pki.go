@@ -12,6 +12,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
@@ -35,6 +37,10 @@ const (
 	AdminCert  = "admin.crt"
 	AdminKey   = "admin.key"
 	AdminToken = "admin.token"
+	// AgentClientCert and AgentClientKey are how the API server proves
+	// itself to node agents (for logs, exec and port-forward).
+	AgentClientCert = "agent-client.crt"
+	AgentClientKey  = "agent-client.key"
 	// JoinToken is what `marina agent --token-file` reads to join.
 	JoinToken  = "node-token"
 	Kubeconfig = "kubeconfig.yaml"
@@ -45,6 +51,10 @@ const (
 	AdminUser  = "marina-admin"
 	AdminGroup = "system:masters"
 )
+
+// AgentClientUser is the API server's name towards node agents; agents
+// accept only a client certificate for it signed by the CA.
+const AgentClientUser = "marina-apiserver"
 
 // Material is the loaded credentials.
 type Material struct {
@@ -74,6 +84,9 @@ func Ensure(dir string, hosts []string, now time.Time) (*Material, error) {
 	if err := m.ensureClient(AdminCert, AdminKey, AdminUser, []string{AdminGroup}, now); err != nil {
 		return nil, err
 	}
+	if err := m.ensureClient(AgentClientCert, AgentClientKey, AgentClientUser, nil, now); err != nil {
+		return nil, err
+	}
 	if m.AdminToken, err = ensureToken(filepath.Join(dir, AdminToken)); err != nil {
 		return nil, err
 	}
@@ -84,6 +97,56 @@ func Ensure(dir string, hosts []string, now time.Time) (*Material, error) {
 }
 
 func (m *Material) path(name string) string { return filepath.Join(m.Dir, name) }
+
+// AgentClientCertificate is the API server's client certificate towards
+// node agents.
+func (m *Material) AgentClientCertificate() (tls.Certificate, error) {
+	return tls.LoadX509KeyPair(m.path(AgentClientCert), m.path(AgentClientKey))
+}
+
+// EnsureSelfSigned loads the serving certificate at certPath and keyPath,
+// or creates a self-signed one for hosts when there is none or it expires
+// within 30 days. Node agents serve with such a certificate; the API
+// server pins it by its fingerprint (see Fingerprint), which the agent
+// publishes on its Node.
+func EnsureSelfSigned(certPath, keyPath, commonName string, hosts []string, now time.Time) (tls.Certificate, error) {
+	if cert, _, err := loadPair(certPath, keyPath); err == nil && now.Add(30*24*time.Hour).Before(cert.NotAfter) {
+		return tls.LoadX509KeyPair(certPath, keyPath)
+	}
+	k, err := newKey()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	sn, err := serial()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	ips, dns := splitHosts(append([]string{"localhost", "127.0.0.1"}, hosts...))
+	tmpl := &x509.Certificate{
+		SerialNumber: sn,
+		Subject:      pkix.Name{CommonName: commonName},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  ips,
+		DNSNames:     dns,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("create self-signed certificate: %w", err)
+	}
+	if err := writePair(certPath, keyPath, der, k); err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.LoadX509KeyPair(certPath, keyPath)
+}
+
+// Fingerprint is the hex SHA-256 of a certificate's DER bytes.
+func Fingerprint(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
 
 func newKey() (*ecdsa.PrivateKey, error) {
 	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

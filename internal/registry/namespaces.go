@@ -100,7 +100,7 @@ func (r *namespaceREST) Delete(ctx context.Context, name string, deleteValidatio
 	return out, false, nil
 }
 
-func namespaceSubresources(s *Store) map[string]rest.Storage {
+func namespaceSubresources(s *Store, _ Deps) map[string]rest.Storage {
 	finalize := *s.Store
 	fs := finalizeStrategy{s.strategy}
 	finalize.UpdateStrategy = fs

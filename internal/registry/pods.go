@@ -41,14 +41,15 @@ func podGracefulDelete(obj runtime.Object, options *metav1.DeleteOptions) bool {
 	return true
 }
 
-func podSubresources(s *Store) map[string]rest.Storage {
+func podSubresources(s *Store, deps Deps) map[string]rest.Storage {
+	c := &podConnector{store: s, agents: deps.Agents}
 	return map[string]rest.Storage{
 		"binding":     &bindingREST{store: s},
 		"eviction":    &evictionREST{store: s},
-		"log":         &noAgentLogREST{},
-		"exec":        &noAgentConnectREST{what: "exec", options: &corev1.PodExecOptions{}},
-		"attach":      &noAgentConnectREST{what: "attach", options: &corev1.PodAttachOptions{}},
-		"portforward": &noAgentConnectREST{what: "port-forward", options: &corev1.PodPortForwardOptions{}},
+		"log":         &logREST{c},
+		"exec":        &execREST{c},
+		"attach":      &attachREST{c},
+		"portforward": &portForwardREST{c},
 	}
 }
 
@@ -190,41 +191,4 @@ func (r *evictionREST) Create(ctx context.Context, name string, obj runtime.Obje
 		return nil, err
 	}
 	return &metav1.Status{Status: metav1.StatusSuccess, Code: http.StatusCreated}, nil
-}
-
-func noAgent(what string) error {
-	return apierrors.NewServiceUnavailable(fmt.Sprintf("no agent: pod %s needs the node agent, which this Marina does not run yet", what))
-}
-
-// noAgentLogREST answers pods/log until the agent serves logs.
-type noAgentLogREST struct{}
-
-var _ rest.GetterWithOptions = (*noAgentLogREST)(nil)
-
-func (r *noAgentLogREST) New() runtime.Object { return &corev1.Pod{} }
-func (r *noAgentLogREST) Destroy()            {}
-func (r *noAgentLogREST) NewGetOptions() (runtime.Object, bool, string) {
-	return &corev1.PodLogOptions{}, false, ""
-}
-func (r *noAgentLogREST) Get(context.Context, string, runtime.Object) (runtime.Object, error) {
-	return nil, noAgent("logs")
-}
-
-// noAgentConnectREST answers exec, attach and port-forward until the agent
-// serves them.
-type noAgentConnectREST struct {
-	what    string
-	options runtime.Object
-}
-
-var _ rest.Connecter = (*noAgentConnectREST)(nil)
-
-func (r *noAgentConnectREST) New() runtime.Object { return &corev1.Pod{} }
-func (r *noAgentConnectREST) Destroy()            {}
-func (r *noAgentConnectREST) NewConnectOptions() (runtime.Object, bool, string) {
-	return r.options.DeepCopyObject(), false, ""
-}
-func (r *noAgentConnectREST) ConnectMethods() []string { return []string{"GET", "POST"} }
-func (r *noAgentConnectREST) Connect(context.Context, string, runtime.Object, rest.Responder) (http.Handler, error) {
-	return nil, noAgent(r.what)
 }

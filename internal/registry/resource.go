@@ -66,7 +66,7 @@ type Resource struct {
 	// Scale serves a scale subresource.
 	Scale *Scale
 	// Subresources adds further subresources built over the main store.
-	Subresources func(s *Store) map[string]rest.Storage
+	Subresources func(s *Store, deps Deps) map[string]rest.Storage
 	// WrapStore replaces the main REST (namespaces delete differently).
 	WrapStore func(s *Store) rest.Storage
 }

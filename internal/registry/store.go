@@ -13,6 +13,13 @@ import (
 	"github.com/marina-orchestrator/marina/internal/printers"
 )
 
+// Deps are what subresources need beyond their resource's store.
+type Deps struct {
+	// Agents reaches the node agents, for pods' log, exec, attach and
+	// port-forward. Nil: those answer 503.
+	Agents AgentConnector
+}
+
 // Store is a resource's main storage: the generic store plus the resource
 // description, for subresources built over it.
 type Store struct {
@@ -26,8 +33,9 @@ type Store struct {
 // "pods/status", ...).
 //
 // hub is the group version whose Go types the resource's objects are; its
-// <Kind>List is the list type.
-func NewStorage(r *Resource, scheme *runtime.Scheme, hub schema.GroupVersion, opts generic.RESTOptionsGetter) (map[string]rest.Storage, error) {
+// <Kind>List is the list type. deps are what subresources reach outside
+// the store.
+func NewStorage(r *Resource, scheme *runtime.Scheme, hub schema.GroupVersion, opts generic.RESTOptionsGetter, deps Deps) (map[string]rest.Storage, error) {
 	if r.NewList == nil {
 		listKind := hub.WithKind(r.Kind + "List")
 		if !scheme.Recognizes(listKind) {
@@ -75,7 +83,7 @@ func NewStorage(r *Resource, scheme *runtime.Scheme, hub schema.GroupVersion, op
 		out[r.Resource+"/scale"] = &scaleREST{store: s}
 	}
 	if r.Subresources != nil {
-		for name, sub := range r.Subresources(s) {
+		for name, sub := range r.Subresources(s, deps) {
 			out[r.Resource+"/"+name] = sub
 		}
 	}

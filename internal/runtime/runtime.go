@@ -7,6 +7,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -32,6 +33,27 @@ type Runtime interface {
 	// List returns every container the runtime has on this node, also
 	// those started before the agent restarted.
 	List(ctx context.Context) ([]ContainerStatus, error)
+	// Exec runs a command in a running container, with its environment,
+	// working directory and isolation, and returns its exit code once it
+	// ends. It blocks for as long as the command runs; ctx ending kills
+	// the command.
+	Exec(ctx context.Context, id string, req ExecRequest) (exitCode int, err error)
+}
+
+// ExecRequest is a command to run in a container and where its streams go.
+// Stdin, Stdout and Stderr may be nil. With TTY the command gets a
+// terminal, Stderr is unused and Resize carries the terminal's size.
+type ExecRequest struct {
+	Command        []string
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	TTY            bool
+	Resize         <-chan TerminalSize
+}
+
+// TerminalSize is a terminal's width and height in characters.
+type TerminalSize struct {
+	Width, Height uint16
 }
 
 // ContainerConfig is everything needed to start one container.
@@ -46,6 +68,11 @@ type ContainerConfig struct {
 	Command      []string
 	Env          []string // KEY=value
 	WorkingDir   string
+	// LogMaxSize and LogMaxFiles bound the container's log: rotated past
+	// LogMaxSize bytes, at most LogMaxFiles files kept (0: 10 MiB and 5,
+	// the kubelet's defaults).
+	LogMaxSize  int64
+	LogMaxFiles int
 }
 
 // State is where a container is in its life.

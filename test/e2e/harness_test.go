@@ -109,6 +109,10 @@ func (s *Server) Start() {
 	if s.etcd != "" {
 		args = append(args, "--etcd-endpoints", s.etcd)
 	}
+	if s.Mode == "up" {
+		// Tests run side by side: no fixed agent port.
+		args = append(args, "--agent-port", "0")
+	}
 	args = append(args, s.Extra...)
 	log, err := os.OpenFile(filepath.Join(s.DataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

@@ -3,11 +3,14 @@ package process
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/marina-orchestrator/marina/internal/containerlog"
 )
 
 // RunShim is the shim's main: it starts the container described in dir,
@@ -18,22 +21,47 @@ func RunShim(dir string) error {
 	if err := readJSON(filepath.Join(dir, "config.json"), &c); err != nil {
 		return fmt.Errorf("read container config: %w", err)
 	}
-	logFile, err := os.OpenFile(filepath.Join(dir, "container.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logs, err := containerlog.NewWriter(filepath.Join(dir, "container.log"), c.LogMaxSize, c.LogMaxFiles)
+	if err != nil {
+		return fmt.Errorf("open container log: %w", err)
+	}
+	defer logs.Close()
+	// The command writes into pipes the shim copies into the log, as
+	// timestamped records.
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	copied := make(chan struct{}, 2)
+	for _, p := range []struct {
+		r      *os.File
+		stream string
+	}{{outR, containerlog.Stdout}, {errR, containerlog.Stderr}} {
+		go func() {
+			w := logs.Stream(p.stream)
+			_, _ = io.Copy(w, p.r)
+			_ = w.Close()
+			copied <- struct{}{}
+		}()
+	}
 	cmd := exec.Command(c.Command[0], c.Command[1:]...)
 	cmd.Env = c.Env
 	cmd.Dir = c.WorkingDir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Stdout, cmd.Stderr = outW, errW
 	// Its own process group, so a stop reaches everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(logFile, "marina: cannot start %q: %v\n", c.Command[0], err)
+	startErr := cmd.Start()
+	outW.Close()
+	errW.Close()
+	if startErr != nil {
+		fmt.Fprintf(logs.Stream(containerlog.Stderr), "marina: cannot start %q: %v\n", c.Command[0], startErr)
 		now := time.Now()
 		_ = writeJSON(filepath.Join(dir, "state.json"), state{StartedAt: now})
-		return writeJSON(filepath.Join(dir, "exit.json"), exit{ExitCode: 127, FinishedAt: now, Error: fmt.Sprintf("start %q: %v", c.Command[0], err)})
+		return writeJSON(filepath.Join(dir, "exit.json"), exit{ExitCode: 127, FinishedAt: now, Error: fmt.Sprintf("start %q: %v", c.Command[0], startErr)})
 	}
 	if err := writeJSON(filepath.Join(dir, "state.json"), state{PID: cmd.Process.Pid, StartedAt: time.Now()}); err != nil {
 		_ = cmd.Process.Kill()
@@ -41,6 +69,15 @@ func RunShim(dir string) error {
 	}
 	err = cmd.Wait()
 	e := exit{FinishedAt: time.Now()}
+	// A container ends with its main process: what it left running goes
+	// too, as when a container's PID namespace ends.
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	for range 2 {
+		select {
+		case <-copied:
+		case <-time.After(5 * time.Second): // a descendant escaped the group and holds the pipe
+		}
+	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
