@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func processPod(name, node string, policy corev1.RestartPolicy, script string) *corev1.Pod {
@@ -63,7 +64,12 @@ func TestProcessPods(t *testing.T) {
 	pods := s.Client.CoreV1().Pods("default")
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "n1") })
 	for _, name := range []string{"web-1", "web-2"} {
-		if _, err := pods.Create(ctx, processPod(name, "n1", corev1.RestartPolicyAlways, `exec python3 -m http.server --bind "$POD_IP" 8080`), metav1.CreateOptions{}); err != nil {
+		web := processPod(name, "n1", corev1.RestartPolicyAlways, `exec python3 -m http.server --bind "$POD_IP" 8080`)
+		web.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}},
+			PeriodSeconds: 1,
+		}
+		if _, err := pods.Create(ctx, web, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

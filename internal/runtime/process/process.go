@@ -60,7 +60,10 @@ type config struct {
 }
 
 type state struct {
-	PID       int       `json:"pid"`
+	PID int `json:"pid"`
+	// ShimPID is the shim's: while it lives, the container has not ended
+	// unseen (its command may have exited, with exit.json on the way).
+	ShimPID   int       `json:"shimPid,omitempty"`
 	StartedAt time.Time `json:"startedAt"`
 }
 
@@ -147,9 +150,13 @@ func (r *Runtime) Status(_ context.Context, id string) (runtime.ContainerStatus,
 	}
 	st.PID, st.StartedAt = s.PID, s.StartedAt
 	st.State = runtime.Running
-	if syscall.Kill(s.PID, 0) != nil {
-		// The command is gone and its shim did not record it (the shim
-		// was killed): report it as killed.
+	alive := s.PID
+	if s.ShimPID != 0 {
+		alive = s.ShimPID
+	}
+	if syscall.Kill(alive, 0) != nil && !exists(filepath.Join(dir, "exit.json")) {
+		// The shim is gone and did not record how the command ended (it
+		// was killed): report the container as killed.
 		st.State, st.ExitCode, st.Reason, st.FinishedAt = runtime.Exited, 137, "Killed", modTime(filepath.Join(dir, "state.json"))
 	}
 	return st, nil
@@ -238,6 +245,11 @@ func readJSON(path string, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func modTime(path string) time.Time {

@@ -63,7 +63,7 @@ func RunShim(dir string) error {
 		_ = writeJSON(filepath.Join(dir, "state.json"), state{StartedAt: now})
 		return writeJSON(filepath.Join(dir, "exit.json"), exit{ExitCode: 127, FinishedAt: now, Error: fmt.Sprintf("start %q: %v", c.Command[0], startErr)})
 	}
-	if err := writeJSON(filepath.Join(dir, "state.json"), state{PID: cmd.Process.Pid, StartedAt: time.Now()}); err != nil {
+	if err := writeJSON(filepath.Join(dir, "state.json"), state{PID: cmd.Process.Pid, ShimPID: os.Getpid(), StartedAt: time.Now()}); err != nil {
 		_ = cmd.Process.Kill()
 		return err
 	}
