@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -119,7 +120,9 @@ type Agent struct {
 	log        *slog.Logger
 	now        func() time.Time
 	registered chan struct{}
-	recorder   record.EventRecorder
+	// allocatable is the node's allocatable resources as last reported.
+	allocatable atomic.Pointer[corev1.ResourceList]
+	recorder    record.EventRecorder
 }
 
 // event records an event about obj from this node's agent.
@@ -199,11 +202,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("process runtime: %w", err)
 	}
-	pods, factory, err := newPodManager(a, rt, internalIP())
+	pods, err := newPodManager(a, rt, internalIP())
 	if err != nil {
 		return fmt.Errorf("pod manager: %w", err)
 	}
-	factory.Start(ctx.Done())
 	go pods.run(ctx, 4)
 	agentAPI := &http.Server{
 		Handler:           (&server{pods: pods, log: a.log}).handler(),
@@ -269,6 +271,7 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 		}
 	}
 	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(a.now()))
+	a.allocatable.Store(&node.Status.Allocatable)
 	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("update node status: %w", err)
@@ -287,6 +290,7 @@ func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, e
 		return false, err
 	}
 	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(now))
+	a.allocatable.Store(&st.Allocatable)
 	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
 		return false, nil
 	}

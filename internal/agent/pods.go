@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -59,27 +61,37 @@ func shouldRestart(policy corev1.RestartPolicy, exitCode int) bool {
 
 // podManager runs the pods bound to this node.
 type podManager struct {
-	a      *Agent
-	rt     runtime.Runtime
-	lister listerscorev1.PodLister
-	synced cache.InformerSynced
-	queue  workqueue.TypedRateLimitingInterface[string]
-	ips    *podIPs
-	hostIP string
-	probes *probeManager
+	a          *Agent
+	rt         runtime.Runtime
+	lister     listerscorev1.PodLister
+	configMaps listerscorev1.ConfigMapLister
+	secrets    listerscorev1.SecretLister
+	synced     []cache.InformerSynced
+	factories  []informers.SharedInformerFactory
+	queue      workqueue.TypedRateLimitingInterface[string]
+	ips        *podIPs
+	hostIP     string
+	probes     *probeManager
 }
 
-func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, informers.SharedInformerFactory, error) {
-	factory := informers.NewSharedInformerFactoryWithOptions(a.client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, error) {
+	podFactory := informers.NewSharedInformerFactoryWithOptions(a.client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = "spec.nodeName=" + a.cfg.NodeName
 	}))
-	inf := factory.Core().V1().Pods()
+	// ConfigMaps and Secrets feed env and volumes; a change re-syncs the
+	// pods of its namespace, so mounted files follow it.
+	sourceFactory := informers.NewSharedInformerFactory(a.client, 0)
+	inf := podFactory.Core().V1().Pods()
+	cms, secrets := sourceFactory.Core().V1().ConfigMaps(), sourceFactory.Core().V1().Secrets()
 	ips, err := loadPodIPs(a.cfg.DataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	m := &podManager{
-		a: a, rt: rt, lister: inf.Lister(), synced: inf.Informer().HasSynced, ips: ips, hostIP: hostIP,
+		a: a, rt: rt, lister: inf.Lister(), ips: ips, hostIP: hostIP,
+		configMaps: cms.Lister(), secrets: secrets.Lister(),
+		synced:    []cache.InformerSynced{inf.Informer().HasSynced, cms.Informer().HasSynced, secrets.Informer().HasSynced},
+		factories: []informers.SharedInformerFactory{podFactory, sourceFactory},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pods"}),
 	}
@@ -89,22 +101,45 @@ func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, in
 			m.queue.Add(key)
 		}
 	}
-	_, err = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, obj any) { enqueue(obj) },
+	if _, err = inf.Informer().AddEventHandler(handleAll(enqueue)); err != nil {
+		return nil, err
+	}
+	enqueueNamespace := func(obj any) {
+		if o, ok := obj.(metav1.Object); ok {
+			pods, _ := m.lister.Pods(o.GetNamespace()).List(labels.Everything())
+			for _, p := range pods {
+				enqueue(p)
+			}
+		}
+	}
+	for _, i := range []cache.SharedIndexInformer{cms.Informer(), secrets.Informer()} {
+		if _, err = i.AddEventHandler(handleAll(enqueueNamespace)); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// handleAll calls f for every added, updated and deleted object.
+func handleAll(f func(obj any)) cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    f,
+		UpdateFunc: func(_, obj any) { f(obj) },
 		DeleteFunc: func(obj any) {
 			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = t.Obj
 			}
-			enqueue(obj)
+			f(obj)
 		},
-	})
-	return m, factory, err
+	}
 }
 
 func (m *podManager) run(ctx context.Context, workers int) {
 	defer m.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), m.synced) {
+	for _, f := range m.factories {
+		f.Start(ctx.Done())
+	}
+	if !cache.WaitForCacheSync(ctx.Done(), m.synced...) {
 		return
 	}
 	for i := 0; i < workers; i++ {
@@ -188,6 +223,10 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 	w := &podSync{m: m, ctx: ctx, pod: pod, ip: ip, now: m.a.now()}
 	if runtimeName != m.rt.Name() {
 		w.notOffered = fmt.Sprintf("node %s offers the %s runtime, not %s", m.a.cfg.NodeName, m.rt.Name(), runtimeName)
+	} else if w.volumes, w.volumeErr = m.setupVolumes(pod); w.volumeErr != nil {
+		// Running containers go on with what they have; new ones wait.
+		m.a.event(pod, corev1.EventTypeWarning, "FailedMount", w.volumeErr.Error())
+		w.after(2 * time.Second)
 	}
 	// Init containers run one at a time, in order, each to success,
 	// before any regular container starts. Once a regular container has
@@ -246,6 +285,8 @@ type podSync struct {
 	ip         string
 	now        time.Time
 	notOffered string // why this node cannot run the pod's runtime
+	volumes    map[string]string
+	volumeErr  error // why the pod's volumes are not ready
 	// requeue is when to look at the pod again; 0 for never.
 	requeue time.Duration
 }
@@ -298,7 +339,11 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 	if start < 0 {
 		return v
 	}
-	cfg, err := w.m.containerConfig(w.ctx, w.pod, c, start, w.ip)
+	if w.volumeErr != nil {
+		v.waiting, v.message = "ContainerCreating", w.volumeErr.Error()
+		return v
+	}
+	cfg, err := w.m.containerConfig(w.pod, c, start, w.ip, w.volumes)
 	if err != nil {
 		v.waiting, v.message = "CreateContainerConfigError", err.Error()
 		w.after(2 * time.Second)
@@ -350,7 +395,7 @@ func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts ma
 	if err != nil {
 		return err
 	}
-	m.ips.release(string(pod.UID))
+	m.forgetPod(string(pod.UID))
 	zero := int64(0)
 	err = m.a.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &pod.UID},
@@ -415,15 +460,74 @@ func (m *podManager) cleanup(ctx context.Context) {
 			m.a.log.Warn("stop orphaned containers", "podUID", uid, "err", err)
 			continue
 		}
-		m.ips.release(uid)
+		m.forgetPod(uid)
 	}
+	// Pods whose containers were gone already still have their volumes.
+	// The directories are read before the pods are listed again, so a
+	// pod that is new since the first listing keeps its own.
+	entries, _ := os.ReadDir(filepath.Join(m.a.cfg.DataDir, "pods"))
+	if pods, err = m.lister.List(labels.Everything()); err != nil {
+		return
+	}
+	for _, p := range pods {
+		live[string(p.UID)] = true
+	}
+	for _, e := range entries {
+		if !live[e.Name()] && orphans[e.Name()] == nil {
+			m.forgetPod(e.Name())
+		}
+	}
+}
+
+// forgetPod releases what the agent kept for a pod that has gone: its IP
+// and its volumes (not hostPath volumes, which are the node's).
+func (m *podManager) forgetPod(uid string) {
+	m.ips.release(uid)
+	if err := os.RemoveAll(m.podDir(uid)); err != nil {
+		m.a.log.Warn("remove the volumes of a pod that has gone", "podUID", uid, "err", err)
+	}
+}
+
+func runAsUser(pod *corev1.Pod, c *corev1.Container) *int64 {
+	if c.SecurityContext != nil && c.SecurityContext.RunAsUser != nil {
+		return c.SecurityContext.RunAsUser
+	}
+	if pod.Spec.SecurityContext != nil {
+		return pod.Spec.SecurityContext.RunAsUser
+	}
+	return nil
+}
+
+func runAsGroup(pod *corev1.Pod, c *corev1.Container) *int64 {
+	if c.SecurityContext != nil && c.SecurityContext.RunAsGroup != nil {
+		return c.SecurityContext.RunAsGroup
+	}
+	if pod.Spec.SecurityContext != nil {
+		return pod.Spec.SecurityContext.RunAsGroup
+	}
+	return nil
+}
+
+func supplementalGroups(pod *corev1.Pod) []int64 {
+	if pod.Spec.SecurityContext == nil {
+		return nil
+	}
+	groups := pod.Spec.SecurityContext.SupplementalGroups
+	if g := pod.Spec.SecurityContext.FSGroup; g != nil {
+		groups = append(append([]int64{}, groups...), *g)
+	}
+	return groups
 }
 
 // containerConfig is what the runtime needs to start attempt n of c. An
 // error is a configuration problem (a missing ConfigMap, say) that waits
 // for the user to fix it.
-func (m *podManager) containerConfig(ctx context.Context, pod *corev1.Pod, c corev1.Container, attempt int, ip string) (runtime.ContainerConfig, error) {
-	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.lookup(ctx))
+func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attempt int, ip string, volumes map[string]string) (runtime.ContainerConfig, error) {
+	mounts, err := mounts(pod, &c, volumes)
+	if err != nil {
+		return runtime.ContainerConfig{}, err
+	}
+	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.lookup())
 	if err != nil {
 		return runtime.ContainerConfig{}, err
 	}
@@ -447,35 +551,52 @@ func (m *podManager) containerConfig(ctx context.Context, pod *corev1.Pod, c cor
 		Command:      command,
 		Env:          env,
 		WorkingDir:   c.WorkingDir,
+		Mounts:       mounts,
+		User:         runAsUser(pod, &c),
+		Group:        runAsGroup(pod, &c),
+		Groups:       supplementalGroups(pod),
 	}, nil
 }
 
-// lookup reads ConfigMaps and Secrets from the API when a container
-// starts.
-func (m *podManager) lookup(ctx context.Context) lookupFunc {
+// lookup reads ConfigMaps and Secrets from the agent's caches.
+func (m *podManager) lookup() lookupFunc {
 	return func(kind, ns, name string) (map[string]string, bool, error) {
-		var data map[string]string
-		var err error
 		switch kind {
 		case kindConfigMap:
-			var cm *corev1.ConfigMap
-			if cm, err = m.a.client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
-				data = cm.Data
+			cm, found, err := m.ConfigMap(ns, name)
+			if !found {
+				return nil, false, err
 			}
+			return cm.Data, true, nil
 		case kindSecret:
-			var s *corev1.Secret
-			if s, err = m.a.client.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{}); err == nil {
-				data = map[string]string{}
-				for k, v := range s.Data {
-					data[k] = string(v)
-				}
+			s, found, err := m.Secret(ns, name)
+			if !found {
+				return nil, false, err
 			}
-		default:
-			return nil, false, fmt.Errorf("env cannot refer to a %s", kind)
+			data := map[string]string{}
+			for k, v := range s.Data {
+				data[k] = string(v)
+			}
+			return data, true, nil
 		}
-		if apierrors.IsNotFound(err) {
-			return nil, false, nil
-		}
-		return data, err == nil, err
+		return nil, false, fmt.Errorf("env cannot refer to a %s", kind)
 	}
+}
+
+// ConfigMap reads a ConfigMap from the agent's cache.
+func (m *podManager) ConfigMap(ns, name string) (*corev1.ConfigMap, bool, error) {
+	cm, err := m.configMaps.ConfigMaps(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	return cm, err == nil, err
+}
+
+// Secret reads a Secret from the agent's cache.
+func (m *podManager) Secret(ns, name string) (*corev1.Secret, bool, error) {
+	s, err := m.secrets.Secrets(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, false, nil
+	}
+	return s, err == nil, err
 }

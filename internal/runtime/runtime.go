@@ -7,6 +7,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -38,7 +39,46 @@ type Runtime interface {
 	// ends. It blocks for as long as the command runs; ctx ending kills
 	// the command.
 	Exec(ctx context.Context, id string, req ExecRequest) (exitCode int, err error)
+	// PrepareSandbox makes what a pod's containers share (for docker, a
+	// sandbox container holding the pod's network namespace) and returns
+	// the pod's IP. It is called before each container start and must be
+	// cheap and idempotent when the sandbox exists. A runtime without
+	// sandboxes returns "" and the agent assigns the pod an address.
+	PrepareSandbox(ctx context.Context, cfg SandboxConfig) (podIP string, err error)
+	// RemoveSandbox removes a pod's sandbox after its containers have
+	// been stopped and removed. Removing a missing sandbox is a no-op.
+	RemoveSandbox(ctx context.Context, podUID string) error
 }
+
+// SandboxConfig describes a pod's sandbox.
+type SandboxConfig struct {
+	PodUID, PodNamespace, PodName string
+	Hostname                      string
+	// Ports are the pod's containers' ports; those with a HostPort are
+	// published on the node.
+	Ports []Port
+}
+
+// Port is a container port, published on the node when HostPort is set.
+type Port struct {
+	ContainerPort, HostPort int32
+	Protocol                string // TCP, UDP or SCTP
+	HostIP                  string
+}
+
+// ImagePullError is a container that could not start because its image
+// could not be pulled (or, with pull policy Never, is not present). The
+// agent shows it as ErrImagePull and then ImagePullBackOff.
+type ImagePullError struct {
+	Image string
+	Err   error
+}
+
+func (e *ImagePullError) Error() string {
+	return fmt.Sprintf("pull image %q: %v", e.Image, e.Err)
+}
+
+func (e *ImagePullError) Unwrap() error { return e.Err }
 
 // ExecRequest is a command to run in a container and where its streams go.
 // Stdin, Stdout and Stderr may be nil. With TTY the command gets a
@@ -68,11 +108,43 @@ type ContainerConfig struct {
 	Command      []string
 	Env          []string // KEY=value
 	WorkingDir   string
+	// Image and PullPolicy (Always, IfNotPresent, Never) are what image
+	// runtimes run; the process runtime ignores them.
+	Image      string
+	PullPolicy string
+	// Resources are the container's requests and limits, as the runtime
+	// enforces them: CPU shares from the request, a CPU quota and memory
+	// limit from the limits. Zero means unset.
+	Resources Resources
+	// ReadOnlyRootFilesystem and Privileged are from the securityContext.
+	ReadOnlyRootFilesystem bool
+	Privileged             bool
+	// Mounts are the container's volumes, in order.
+	Mounts []Mount
+	// User and Group are the IDs the command runs as (securityContext
+	// runAsUser and runAsGroup); nil keeps the runtime's default. Groups
+	// are supplementary groups.
+	User, Group *int64
+	Groups      []int64
 	// LogMaxSize and LogMaxFiles bound the container's log: rotated past
 	// LogMaxSize bytes, at most LogMaxFiles files kept (0: 10 MiB and 5,
 	// the kubelet's defaults).
 	LogMaxSize  int64
 	LogMaxFiles int
+}
+
+// Resources are a container's CPU and memory requests and limits.
+type Resources struct {
+	CPURequestMilli  int64
+	CPULimitMilli    int64
+	MemoryLimitBytes int64
+}
+
+// Mount makes HostPath appear at ContainerPath inside the container.
+type Mount struct {
+	HostPath      string
+	ContainerPath string
+	ReadOnly      bool
 }
 
 // State is where a container is in its life.
@@ -97,4 +169,6 @@ type ContainerStatus struct {
 	FinishedAt time.Time
 	// LogPath is the file holding the container's stdout and stderr.
 	LogPath string
+	// ImageID is the image the container runs, for image runtimes.
+	ImageID string
 }

@@ -33,9 +33,15 @@ func (r *Runtime) Exec(ctx context.Context, id string, req runtime.ExecRequest) 
 	if err := readJSON(filepath.Join(r.dir(id), "config.json"), &c); err != nil {
 		return -1, fmt.Errorf("read container config: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, req.Command[0], req.Command[1:]...)
+	argv := req.Command
+	if isolated(c.ContainerConfig) {
+		argv = nsenter(st.PID, c.ContainerConfig, argv)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = c.Env
-	cmd.Dir = c.WorkingDir
+	if !isolated(c.ContainerConfig) {
+		cmd.Dir = c.WorkingDir
+	}
 	if req.TTY {
 		return runTTY(cmd, req)
 	}

@@ -55,6 +55,15 @@ func New(root string) (*Runtime, error) {
 
 func (r *Runtime) Name() string { return Name }
 
+// PrepareSandbox does nothing: process pods share the node's network, and
+// the agent gives each its own loopback address.
+func (r *Runtime) PrepareSandbox(context.Context, runtime.SandboxConfig) (string, error) {
+	return "", nil
+}
+
+// RemoveSandbox does nothing; see PrepareSandbox.
+func (r *Runtime) RemoveSandbox(context.Context, string) error { return nil }
+
 type config struct {
 	runtime.ContainerConfig
 }
@@ -82,6 +91,9 @@ func (r *Runtime) dir(id string) string { return filepath.Join(r.Root, id) }
 func (r *Runtime) Start(ctx context.Context, cfg runtime.ContainerConfig) (runtime.ContainerStatus, error) {
 	if len(cfg.Command) == 0 {
 		return runtime.ContainerStatus{}, errors.New("the process runtime runs a container's command and args; this container has none")
+	}
+	if isolated(cfg) && os.Geteuid() != 0 {
+		return runtime.ContainerStatus{}, ErrNeedsRoot
 	}
 	dir := r.dir(cfg.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {

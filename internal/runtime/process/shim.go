@@ -51,9 +51,19 @@ func RunShim(dir string) error {
 	cmd := exec.Command(c.Command[0], c.Command[1:]...)
 	cmd.Env = c.Env
 	cmd.Dir = c.WorkingDir
-	cmd.Stdout, cmd.Stderr = outW, errW
 	// Its own process group, so a stop reaches everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if isolated(c.ContainerConfig) {
+		// The init step mounts the volumes and becomes the user, in a
+		// mount namespace of its own, then executes the command.
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cmd = exec.Command(self, "shim", "--dir", dir, "--init")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Unshareflags: syscall.CLONE_NEWNS}
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
 	startErr := cmd.Start()
 	outW.Close()
 	errW.Close()

@@ -1,0 +1,175 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/marina-orchestrator/marina/internal/runtime"
+	"github.com/marina-orchestrator/marina/internal/volume"
+)
+
+// podDir holds what the agent keeps for one pod: its volumes.
+func (m *podManager) podDir(uid string) string {
+	return filepath.Join(m.a.cfg.DataDir, "pods", uid)
+}
+
+// volumeError is a volume that cannot be set up yet (a missing ConfigMap,
+// a hostPath of the wrong type); the pod waits for it.
+type volumeError struct {
+	volume string
+	err    error
+}
+
+func (e *volumeError) Error() string {
+	return fmt.Sprintf("MountVolume.SetUp failed for volume %q : %v", e.volume, e.err)
+}
+
+func (e *volumeError) Unwrap() error { return e.err }
+
+// setupVolumes makes each volume of the pod exist on the node with its
+// current content and returns where each is. It is called on every sync:
+// configMap, secret, downwardAPI and projected volumes are rewritten
+// (atomically) only when their content changed. A volume that cannot be
+// set up is a *volumeError.
+func (m *podManager) setupVolumes(pod *corev1.Pod) (map[string]string, error) {
+	paths := map[string]string{}
+	for _, v := range pod.Spec.Volumes {
+		dir := filepath.Join(m.podDir(string(pod.UID)), "volumes", v.Name)
+		switch {
+		case v.HostPath != nil:
+			if err := checkHostPath(v.HostPath); err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			paths[v.Name] = v.HostPath.Path
+		case v.EmptyDir != nil:
+			if err := os.MkdirAll(dir, 0o777); err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			// World-writable, as Kubernetes makes an emptyDir, so a
+			// container running as any user can use it.
+			if err := os.Chmod(dir, 0o777); err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			paths[v.Name] = dir
+		case volume.Needs(v):
+			files, err := volume.Contents(pod, v, m, volume.Options{NodeAllocatable: m.allocatable()})
+			if err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			changed, err := volume.Write(dir, files)
+			if err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			if changed {
+				m.log(pod).Debug("volume content updated", "volume", v.Name)
+			}
+			paths[v.Name] = dir
+		default:
+			return nil, &volumeError{v.Name, errors.New("this volume type is not supported by Marina's agent (it supports emptyDir, hostPath, configMap, secret, downwardAPI and projected)")}
+		}
+	}
+	return paths, nil
+}
+
+// mounts are a container's volumeMounts as runtime mounts. Volumes the
+// agent writes (configMap, secret, downwardAPI, projected) are read-only,
+// as in Kubernetes.
+func mounts(pod *corev1.Pod, c *corev1.Container, paths map[string]string) ([]runtime.Mount, error) {
+	readOnly := map[string]bool{}
+	for _, v := range pod.Spec.Volumes {
+		readOnly[v.Name] = volume.Needs(v)
+	}
+	var out []runtime.Mount
+	for _, vm := range c.VolumeMounts {
+		src, ok := paths[vm.Name]
+		if !ok {
+			return nil, fmt.Errorf("volumeMounts %q: the pod has no such volume", vm.Name)
+		}
+		if vm.SubPathExpr != "" {
+			return nil, fmt.Errorf("volumeMounts %q: subPathExpr is not supported yet; use subPath", vm.Name)
+		}
+		if vm.SubPath != "" {
+			src = filepath.Join(src, vm.SubPath)
+			if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
+				// Kubernetes creates a missing subPath as a directory.
+				if err := os.MkdirAll(src, 0o755); err != nil {
+					return nil, fmt.Errorf("volumeMounts %q: subPath: %w", vm.Name, err)
+				}
+			}
+		}
+		out = append(out, runtime.Mount{HostPath: src, ContainerPath: vm.MountPath, ReadOnly: vm.ReadOnly || readOnly[vm.Name]})
+	}
+	return out, nil
+}
+
+// checkHostPath applies a hostPath volume's type, creating what
+// DirectoryOrCreate and FileOrCreate ask for. An unset type creates a
+// missing directory, as Docker does for a bind mount.
+func checkHostPath(h *corev1.HostPathVolumeSource) error {
+	t := corev1.HostPathUnset
+	if h.Type != nil {
+		t = *h.Type
+	}
+	fi, err := os.Stat(h.Path)
+	exists := err == nil
+	switch t {
+	case corev1.HostPathUnset, corev1.HostPathDirectoryOrCreate:
+		if !exists {
+			return os.MkdirAll(h.Path, 0o755)
+		}
+		if t == corev1.HostPathDirectoryOrCreate && !fi.IsDir() {
+			return fmt.Errorf("hostPath type check failed: %s is not a directory", h.Path)
+		}
+	case corev1.HostPathFileOrCreate:
+		if !exists {
+			f, err := os.OpenFile(h.Path, os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("hostPath type check failed: %s is not a file", h.Path)
+		}
+	case corev1.HostPathDirectory:
+		if !exists || !fi.IsDir() {
+			return fmt.Errorf("hostPath type check failed: %s is not a directory", h.Path)
+		}
+	case corev1.HostPathFile:
+		if !exists || !fi.Mode().IsRegular() {
+			return fmt.Errorf("hostPath type check failed: %s is not a file", h.Path)
+		}
+	case corev1.HostPathSocket:
+		if !exists || fi.Mode()&os.ModeSocket == 0 {
+			return fmt.Errorf("hostPath type check failed: %s is not a socket file", h.Path)
+		}
+	case corev1.HostPathCharDev:
+		if !exists || fi.Mode()&os.ModeCharDevice == 0 {
+			return fmt.Errorf("hostPath type check failed: %s is not a character device", h.Path)
+		}
+	case corev1.HostPathBlockDev:
+		if !exists || fi.Mode()&os.ModeDevice == 0 || fi.Mode()&os.ModeCharDevice != 0 {
+			return fmt.Errorf("hostPath type check failed: %s is not a block device", h.Path)
+		}
+	default:
+		return fmt.Errorf("hostPath type %q is not known", t)
+	}
+	return nil
+}
+
+// allocatable is this node's allocatable resources as last reported,
+// the limits a downward API resourceFieldRef reports for a container
+// without one.
+func (m *podManager) allocatable() corev1.ResourceList {
+	if r := m.a.allocatable.Load(); r != nil {
+		return *r
+	}
+	return nil
+}
