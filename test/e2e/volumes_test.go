@@ -156,4 +156,3 @@ func TestProcessPodVolumes(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, func() error { _, err := podRunning(s, "waits"); return err })
 }
-
