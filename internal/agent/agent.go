@@ -34,6 +34,8 @@ import (
 	"k8s.io/client-go/tools/record"
 
 	"github.com/marina-orchestrator/marina/internal/api"
+	containers "github.com/marina-orchestrator/marina/internal/runtime"
+	"github.com/marina-orchestrator/marina/internal/runtime/docker"
 	"github.com/marina-orchestrator/marina/internal/runtime/process"
 )
 
@@ -55,6 +57,9 @@ type Config struct {
 	NodeName string
 	// DataDir holds the agent's state.
 	DataDir string
+	// Runtimes are the runtimes to offer (docker is offered only when its
+	// daemon answers). Default: docker and process.
+	Runtimes []string
 	// Port is where the agent's API listens (DefaultPort, as the
 	// kubelet's); 0 picks a free port.
 	Port int
@@ -75,6 +80,9 @@ func (c *Config) setDefaults() {
 	if c.NodeName == "" {
 		c.NodeName, _ = os.Hostname()
 		c.NodeName = strings.ToLower(c.NodeName)
+	}
+	if len(c.Runtimes) == 0 {
+		c.Runtimes = []string{docker.Name, process.Name}
 	}
 	if c.HeartbeatInterval <= 0 {
 		c.HeartbeatInterval = 5 * time.Second
@@ -101,6 +109,11 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		return errors.New("--data-dir: required")
 	}
+	for _, r := range c.Runtimes {
+		if r != docker.Name && r != process.Name {
+			return fmt.Errorf("--runtimes %q: unknown runtime; Marina's are docker and process", r)
+		}
+	}
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("--port %d: must be between 0 and 65535", c.Port)
 	}
@@ -120,6 +133,7 @@ type Agent struct {
 	log        *slog.Logger
 	now        func() time.Time
 	registered chan struct{}
+	rts        *runtimes
 	// allocatable is the node's allocatable resources as last reported.
 	allocatable atomic.Pointer[corev1.ResourceList]
 	recorder    record.EventRecorder
@@ -183,6 +197,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer ln.Close()
 	a.listener, a.certSHA256 = ln, fingerprint
 	a.port = int32(ln.Addr().(*net.TCPAddr).Port)
+	rts, err := a.openRuntimes(ctx)
+	if err != nil {
+		return err
+	}
+	a.rts = rts
 	var node *corev1.Node
 	err = wait.ExponentialBackoffWithContext(ctx, wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Cap: 5 * time.Second, Steps: 1 << 30},
 		func(ctx context.Context) (bool, error) {
@@ -197,12 +216,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return ctx.Err()
 	}
-	a.log.Info("node registered")
-	rt, err := process.New(filepath.Join(a.cfg.DataDir, "containers"))
-	if err != nil {
-		return fmt.Errorf("process runtime: %w", err)
-	}
-	pods, err := newPodManager(a, rt, internalIP())
+	a.log.Info("node registered", "runtimes", rts.names())
+	pods, err := newPodManager(a, rts, internalIP())
 	if err != nil {
 		return fmt.Errorf("pod manager: %w", err)
 	}
@@ -234,7 +249,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // up to date.
 func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 	nodes := a.client.CoreV1().Nodes()
-	labels := NodeLabels(a.cfg.NodeName, offeredRuntimes)
+	labels := NodeLabels(a.cfg.NodeName, a.rts.names())
 	node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -270,7 +285,7 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 			}
 		}
 	}
-	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(a.now()))
+	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.port, &node.Status, metav1.NewTime(a.now()))
 	a.allocatable.Store(&node.Status.Allocatable)
 	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
@@ -289,7 +304,7 @@ func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, e
 	if err != nil {
 		return false, err
 	}
-	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), offeredRuntimes, a.port, &node.Status, metav1.NewTime(now))
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.port, &node.Status, metav1.NewTime(now))
 	a.allocatable.Store(&st.Allocatable)
 	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
 		return false, nil
@@ -341,5 +356,45 @@ func (a *Agent) renewLease(ctx context.Context, node *corev1.Node) {
 	}
 }
 
-// offeredRuntimes are the runtimes this agent runs pods with.
-var offeredRuntimes = []string{process.Name}
+// openRuntimes opens the runtimes this node is configured to offer:
+// process, and docker when a Docker daemon answers.
+func (a *Agent) openRuntimes(ctx context.Context) (*runtimes, error) {
+	var rts []containers.Runtime
+	for _, name := range a.cfg.Runtimes {
+		switch name {
+		case process.Name:
+			proc, err := process.New(filepath.Join(a.cfg.DataDir, "containers"))
+			if err != nil {
+				return nil, fmt.Errorf("process runtime: %w", err)
+			}
+			rts = append(rts, proc)
+		case docker.Name:
+			rt, err := a.openDocker(ctx)
+			if err != nil {
+				a.log.Info("the docker runtime is not offered", "reason", err)
+				continue
+			}
+			rts = append(rts, rt)
+		}
+	}
+	return newRuntimes(rts), nil
+}
+
+// openDocker connects to Docker and builds the pod sandbox image from this
+// binary when it is missing.
+func (a *Agent) openDocker(ctx context.Context) (*docker.Runtime, error) {
+	cli, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	image, err := docker.EnsureSandboxImage(ctx, cli, self)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox image: %w", err)
+	}
+	return docker.New(ctx, filepath.Join(a.cfg.DataDir, "docker"), image, a.log)
+}

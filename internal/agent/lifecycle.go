@@ -22,18 +22,15 @@ func (m *podManager) log(pod *corev1.Pod) *slog.Logger {
 	return m.a.log.With("pod", pod.Namespace+"/"+pod.Name)
 }
 
-// target is how probes and hooks reach a running container.
-func (m *podManager) target(pod *corev1.Pod, c corev1.Container, id string) probe.Target {
-	ip := pod.Status.PodIP
-	if ip == "" {
-		ip, _ = m.ips.get(string(pod.UID))
-	}
+// target is how probes and hooks reach a running container of a pod
+// whose IP is ip.
+func (m *podManager) target(c corev1.Container, id, ip string) probe.Target {
 	return probe.Target{
 		PodIP: ip,
 		Ports: c.Ports,
 		Exec: func(ctx context.Context, cmd []string) ([]byte, int, error) {
 			var out limitedBuffer
-			code, err := m.rt.Exec(ctx, id, runtime.ExecRequest{Command: cmd, Stdout: &out, Stderr: &out})
+			code, err := m.rts.exec(ctx, id, runtime.ExecRequest{Command: cmd, Stdout: &out, Stderr: &out})
 			return out.Bytes(), code, err
 		},
 	}
@@ -76,7 +73,7 @@ func (m *podManager) stopContainer(ctx context.Context, pod *corev1.Pod, c corev
 		grace = max(grace-time.Since(began), minGraceAfterHook)
 	}
 	m.probes.forget(st.ID)
-	return m.rt.Stop(ctx, st.ID, grace)
+	return m.rts.stop(ctx, st.ID, grace)
 }
 
 // runPreStop runs a container's preStop hook within grace. A hook that
@@ -98,7 +95,7 @@ func (m *podManager) runPreStop(ctx context.Context, pod *corev1.Pod, c corev1.C
 		ProbeHandler:   corev1.ProbeHandler{Exec: h.Exec, HTTPGet: h.HTTPGet, TCPSocket: h.TCPSocket},
 		TimeoutSeconds: int32(max(grace/time.Second, 1)),
 	}
-	res := probe.Run(ctx, p, m.target(pod, c, id))
+	res := probe.Run(ctx, p, m.target(c, id, pod.Status.PodIP))
 	if res.Outcome != probe.Success {
 		msg := fmt.Sprintf("PreStopHook failed: %s", res.Message)
 		m.a.event(pod, corev1.EventTypeWarning, "FailedPreStopHook", msg)
@@ -114,7 +111,7 @@ func (m *podManager) gcAttempts(ctx context.Context, list []runtime.ContainerSta
 		if old.State != runtime.Exited {
 			continue
 		}
-		if err := m.rt.Remove(ctx, old.ID); err != nil {
+		if err := m.rts.remove(ctx, old.ID); err != nil {
 			m.a.log.Warn("remove an old container attempt", "container", old.ID, "err", err)
 		}
 	}

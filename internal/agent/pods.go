@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	listerscorev1 "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/runtime"
 )
@@ -48,6 +50,43 @@ func restartDelay(attempt int, ranFor time.Duration) time.Duration {
 	return min(d, backoffMax)
 }
 
+// pullBackoff spaces out retries of image pulls that failed, per
+// container: 10 s doubling to 5 min, as the kubelet's ImagePullBackOff.
+type pullBackoff struct {
+	mu    sync.Mutex
+	byKey map[string]pullState
+}
+
+type pullState struct {
+	failures int
+	next     time.Time
+}
+
+// waitUntil is when the next pull of key may be tried, if it failed.
+func (p *pullBackoff) waitUntil(key string) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.byKey[key]
+	return s.next, ok
+}
+
+// failed records a failed pull and returns when to try again.
+func (p *pullBackoff) failed(key string, now time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.byKey[key]
+	s.next = now.Add(restartDelay(s.failures, 0))
+	s.failures++
+	p.byKey[key] = s
+	return s.next
+}
+
+func (p *pullBackoff) succeeded(key string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.byKey, key)
+}
+
 // shouldRestart applies the pod's restart policy to a container that exited.
 func shouldRestart(policy corev1.RestartPolicy, exitCode int) bool {
 	switch policy {
@@ -62,7 +101,7 @@ func shouldRestart(policy corev1.RestartPolicy, exitCode int) bool {
 // podManager runs the pods bound to this node.
 type podManager struct {
 	a          *Agent
-	rt         runtime.Runtime
+	rts        *runtimes
 	lister     listerscorev1.PodLister
 	configMaps listerscorev1.ConfigMapLister
 	secrets    listerscorev1.SecretLister
@@ -72,9 +111,10 @@ type podManager struct {
 	ips        *podIPs
 	hostIP     string
 	probes     *probeManager
+	pulls      pullBackoff
 }
 
-func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, error) {
+func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) {
 	podFactory := informers.NewSharedInformerFactoryWithOptions(a.client, 0, informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 		o.FieldSelector = "spec.nodeName=" + a.cfg.NodeName
 	}))
@@ -88,7 +128,7 @@ func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, er
 		return nil, err
 	}
 	m := &podManager{
-		a: a, rt: rt, lister: inf.Lister(), ips: ips, hostIP: hostIP,
+		a: a, rts: rts, lister: inf.Lister(), ips: ips, hostIP: hostIP,
 		configMaps: cms.Lister(), secrets: secrets.Lister(),
 		synced:    []cache.InformerSynced{inf.Informer().HasSynced, cms.Informer().HasSynced, secrets.Informer().HasSynced},
 		factories: []informers.SharedInformerFactory{podFactory, sourceFactory},
@@ -96,6 +136,7 @@ func newPodManager(a *Agent, rt runtime.Runtime, hostIP string) (*podManager, er
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "pods"}),
 	}
 	m.probes = newProbeManager(m)
+	m.pulls.byKey = map[string]pullState{}
 	enqueue := func(obj any) {
 		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
 			m.queue.Add(key)
@@ -171,10 +212,10 @@ func (m *podManager) worker(ctx context.Context) {
 	}
 }
 
-// attempts groups the runtime's containers of one pod by container name,
-// newest attempt first.
+// attempts groups the containers of one pod by container name, newest
+// attempt first.
 func (m *podManager) attempts(ctx context.Context, uid string) (map[string][]runtime.ContainerStatus, error) {
-	all, err := m.rt.List(ctx)
+	all, _, err := m.rts.list(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -202,31 +243,40 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	uid := string(pod.UID)
-	attempts, err := m.attempts(ctx, uid)
-	if err != nil {
-		return 0, err
-	}
 	if pod.DeletionTimestamp != nil {
-		return 0, m.terminate(ctx, pod, attempts)
+		return 0, m.terminate(ctx, pod)
 	}
 	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		return 0, nil // finished pods stay as they are
 	}
-	runtimeName := "process"
-	if pod.Spec.RuntimeClassName != nil && *pod.Spec.RuntimeClassName != "" {
-		runtimeName = *pod.Spec.RuntimeClassName
-	}
-	ip, err := m.ips.get(uid)
+	attempts, err := m.attempts(ctx, uid)
 	if err != nil {
 		return 0, err
 	}
-	w := &podSync{m: m, ctx: ctx, pod: pod, ip: ip, now: m.a.now()}
-	if runtimeName != m.rt.Name() {
-		w.notOffered = fmt.Sprintf("node %s offers the %s runtime, not %s", m.a.cfg.NodeName, m.rt.Name(), runtimeName)
-	} else if w.volumes, w.volumeErr = m.setupVolumes(pod); w.volumeErr != nil {
-		// Running containers go on with what they have; new ones wait.
-		m.a.event(pod, corev1.EventTypeWarning, "FailedMount", w.volumeErr.Error())
-		w.after(2 * time.Second)
+	w := &podSync{m: m, ctx: ctx, pod: pod, now: m.a.now()}
+	runtimeName, rt, offered := m.rts.forPod(pod)
+	w.runtime, w.rt = runtimeName, rt
+	if !offered {
+		w.notOffered = fmt.Sprintf("node %s does not offer the %s runtime (it offers %s)%s",
+			m.a.cfg.NodeName, runtimeName, strings.Join(m.rts.names(), ", "), runtimeHint(runtimeName))
+		if pod.Status.Phase == "" || pod.Status.Phase == corev1.PodPending {
+			m.a.event(pod, corev1.EventTypeWarning, "RuntimeNotOffered", w.notOffered)
+		}
+	} else {
+		if w.ip, err = rt.PrepareSandbox(ctx, sandboxConfig(pod)); err != nil {
+			m.a.event(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: "+err.Error())
+			return 0, fmt.Errorf("pod sandbox: %w", err)
+		}
+		if w.ip == "" {
+			if w.ip, err = m.ips.get(uid); err != nil {
+				return 0, err
+			}
+		}
+		if w.volumes, w.volumeErr = m.setupVolumes(pod); w.volumeErr != nil {
+			// Running containers go on with what they have; new ones wait.
+			m.a.event(pod, corev1.EventTypeWarning, "FailedMount", w.volumeErr.Error())
+			w.after(2 * time.Second)
+		}
 	}
 	// Init containers run one at a time, in order, each to success,
 	// before any regular container starts. Once a regular container has
@@ -273,7 +323,7 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 		}
 		views = append(views, w.step(c, attempts[c.Name], pod.Spec.RestartPolicy))
 	}
-	st := podStatus(pod, initViews, views, ip, m.hostIP, w.now)
+	st := podStatus(pod, initViews, views, w.ip, m.hostIP, w.now)
 	return w.requeue, m.reportPodStatus(ctx, pod, st)
 }
 
@@ -282,6 +332,8 @@ type podSync struct {
 	m          *podManager
 	ctx        context.Context
 	pod        *corev1.Pod
+	runtime    string          // the pod's runtime
+	rt         runtime.Runtime // nil when the node does not offer it
 	ip         string
 	now        time.Time
 	notOffered string // why this node cannot run the pod's runtime
@@ -302,7 +354,7 @@ func (w *podSync) after(d time.Duration) {
 // first attempt, restarts an exited one after its back-off, and reports
 // what the container is doing. list holds its attempts, newest first.
 func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, policy corev1.RestartPolicy) containerView {
-	v := containerView{spec: c}
+	v := containerView{spec: c, runtime: w.runtime}
 	if len(list) > 0 {
 		v.latest = &list[0]
 	}
@@ -317,7 +369,7 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 		start = 0
 	case v.latest.State == runtime.Running:
 		w.after(pollInterval)
-		v.ready, v.started = w.m.probes.observe(w.pod, c, *v.latest)
+		v.ready, v.started = w.m.probes.observe(w.pod, c, *v.latest, w.ip)
 		if kind, why, ok := w.m.probes.mustRestart(v.latest.ID); ok {
 			w.m.a.event(w.pod, corev1.EventTypeNormal, "Killing", fmt.Sprintf("Container %s failed %s probe, will be restarted", c.Name, strings.ToLower(string(kind))))
 			w.m.log(w.pod).Info("restarting a container that failed a probe", "container", c.Name, "probe", kind, "failure", why)
@@ -350,7 +402,22 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 		w.m.a.event(w.pod, corev1.EventTypeWarning, "Failed", "Error: "+err.Error())
 		return v
 	}
-	st, err := w.m.rt.Start(w.ctx, cfg)
+	pullKey := string(w.pod.UID) + "/" + c.Name
+	if next, ok := w.m.pulls.waitUntil(pullKey); ok && w.now.Before(next) {
+		v.waiting, v.message = "ImagePullBackOff", fmt.Sprintf("Back-off pulling image %q", c.Image)
+		w.after(next.Sub(w.now))
+		return v
+	}
+	st, err := w.m.rts.start(w.ctx, w.rt, cfg)
+	var pullErr *runtime.ImagePullError
+	if errors.As(err, &pullErr) {
+		next := w.m.pulls.failed(pullKey, w.now)
+		v.waiting, v.message = "ErrImagePull", pullErr.Error()
+		w.after(next.Sub(w.now))
+		w.m.a.event(w.pod, corev1.EventTypeWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %v", c.Image, pullErr.Err))
+		return v
+	}
+	w.m.pulls.succeeded(pullKey)
 	if err != nil {
 		v.waiting, v.message = "CreateContainerError", err.Error()
 		w.after(backoffInitial)
@@ -361,7 +428,7 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 		v.previous = v.latest
 	}
 	v.latest = &st
-	v.ready, v.started = w.m.probes.observe(w.pod, c, st)
+	v.ready, v.started = w.m.probes.observe(w.pod, c, st, w.ip)
 	w.after(pollInterval)
 	w.m.a.event(w.pod, corev1.EventTypeNormal, "Started", "Started container "+c.Name)
 	w.m.gcAttempts(w.ctx, list)
@@ -380,7 +447,11 @@ func (m *podManager) reportPodStatus(ctx context.Context, pod *corev1.Pod, st co
 
 // terminate stops a deleted pod's containers within its grace period,
 // running their preStop hooks, and then removes the pod object.
-func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts map[string][]runtime.ContainerStatus) error {
+func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod) error {
+	attempts, err := m.attempts(ctx, string(pod.UID))
+	if err != nil {
+		return err
+	}
 	specs := map[string]corev1.Container{}
 	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
 		specs[c.Name] = c
@@ -389,13 +460,15 @@ func (m *podManager) terminate(ctx context.Context, pod *corev1.Pod, attempts ma
 	for _, list := range attempts {
 		all = append(all, list...)
 	}
-	err := m.stopAll(ctx, all, func(c runtime.ContainerStatus) error {
+	err = m.stopAll(ctx, all, func(c runtime.ContainerStatus) error {
 		return m.stopContainer(ctx, pod, specs[c.Name], c, pod.DeletionGracePeriodSeconds)
 	})
 	if err != nil {
 		return err
 	}
-	m.forgetPod(string(pod.UID))
+	if err := m.forgetPod(ctx, string(pod.UID)); err != nil {
+		return err
+	}
 	zero := int64(0)
 	err = m.a.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &pod.UID},
@@ -418,7 +491,7 @@ func (m *podManager) stopAll(ctx context.Context, containers []runtime.Container
 				errs <- err
 				return
 			}
-			if err := m.rt.Remove(ctx, c.ID); err != nil {
+			if err := m.rts.remove(ctx, c.ID); err != nil {
 				errs <- err
 			}
 		}()
@@ -439,7 +512,7 @@ func (m *podManager) cleanup(ctx context.Context) {
 	for _, p := range pods {
 		live[string(p.UID)] = true
 	}
-	all, err := m.rt.List(ctx)
+	all, _, err := m.rts.list(ctx)
 	if err != nil {
 		m.a.log.Warn("list containers", "err", err)
 		return
@@ -454,13 +527,15 @@ func (m *podManager) cleanup(ctx context.Context) {
 		m.a.log.Info("stopping the containers of a pod that no longer exists", "podUID", uid)
 		err := m.stopAll(ctx, list, func(c runtime.ContainerStatus) error {
 			m.probes.forget(c.ID)
-			return m.rt.Stop(ctx, c.ID, 2*time.Second)
+			return m.rts.stop(ctx, c.ID, 2*time.Second)
 		})
 		if err != nil {
 			m.a.log.Warn("stop orphaned containers", "podUID", uid, "err", err)
 			continue
 		}
-		m.forgetPod(uid)
+		if err := m.forgetPod(ctx, uid); err != nil {
+			m.a.log.Warn("remove a gone pod's sandbox", "podUID", uid, "err", err)
+		}
 	}
 	// Pods whose containers were gone already still have their volumes.
 	// The directories are read before the pods are listed again, so a
@@ -474,18 +549,64 @@ func (m *podManager) cleanup(ctx context.Context) {
 	}
 	for _, e := range entries {
 		if !live[e.Name()] && orphans[e.Name()] == nil {
-			m.forgetPod(e.Name())
+			_ = m.forgetPod(ctx, e.Name())
 		}
 	}
 }
 
-// forgetPod releases what the agent kept for a pod that has gone: its IP
-// and its volumes (not hostPath volumes, which are the node's).
-func (m *podManager) forgetPod(uid string) {
+// forgetPod releases what the agent kept for a pod that has gone, once
+// its containers are removed: its sandbox, its IP and its volumes (not
+// hostPath volumes, which are the node's).
+func (m *podManager) forgetPod(ctx context.Context, uid string) error {
+	if err := m.rts.removeSandboxes(ctx, uid); err != nil {
+		return err
+	}
 	m.ips.release(uid)
 	if err := os.RemoveAll(m.podDir(uid)); err != nil {
 		m.a.log.Warn("remove the volumes of a pod that has gone", "podUID", uid, "err", err)
 	}
+	return nil
+}
+
+// sandboxConfig describes the pod's sandbox for its runtime.
+func sandboxConfig(pod *corev1.Pod) runtime.SandboxConfig {
+	cfg := runtime.SandboxConfig{PodUID: string(pod.UID), PodNamespace: pod.Namespace, PodName: pod.Name, Hostname: pod.Name}
+	if pod.Spec.Hostname != "" {
+		cfg.Hostname = pod.Spec.Hostname
+	}
+	for _, c := range pod.Spec.Containers {
+		for _, p := range c.Ports {
+			cfg.Ports = append(cfg.Ports, runtime.Port{ContainerPort: p.ContainerPort, HostPort: p.HostPort, Protocol: string(p.Protocol), HostIP: p.HostIP})
+		}
+	}
+	return cfg
+}
+
+// runtimeHint says how to get a runtime the node does not offer.
+func runtimeHint(name string) string {
+	switch name {
+	case "docker":
+		return ": install and start Docker (apt-get install docker.io; dockerd) and restart the agent, or use runtimeClassName: process"
+	case "process":
+		return ""
+	}
+	return ": Marina's runtimes are docker and process"
+}
+
+// resources are what the runtime enforces of the container's requests and
+// limits.
+func resources(c *corev1.Container) runtime.Resources {
+	var r runtime.Resources
+	if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
+		r.CPURequestMilli = q.MilliValue()
+	}
+	if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+		r.CPULimitMilli = q.MilliValue()
+	}
+	if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+		r.MemoryLimitBytes = q.Value()
+	}
+	return r
 }
 
 func runAsUser(pod *corev1.Pod, c *corev1.Container) *int64 {
@@ -537,24 +658,33 @@ func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attemp
 		vars[k] = v
 	}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
-	var command []string
-	for _, arg := range append(append([]string{}, c.Command...), c.Args...) {
+	var command, args []string
+	for _, arg := range c.Command {
 		command = append(command, expand(arg, lookup))
 	}
+	for _, arg := range c.Args {
+		args = append(args, expand(arg, lookup))
+	}
 	return runtime.ContainerConfig{
-		ID:           fmt.Sprintf("%s_%s_%d", pod.UID, c.Name, attempt),
-		PodUID:       string(pod.UID),
-		PodNamespace: pod.Namespace,
-		PodName:      pod.Name,
-		Name:         c.Name,
-		Attempt:      attempt,
-		Command:      command,
-		Env:          env,
-		WorkingDir:   c.WorkingDir,
-		Mounts:       mounts,
-		User:         runAsUser(pod, &c),
-		Group:        runAsGroup(pod, &c),
-		Groups:       supplementalGroups(pod),
+		ID:                     fmt.Sprintf("%s_%s_%d", pod.UID, c.Name, attempt),
+		Image:                  c.Image,
+		PullPolicy:             string(c.ImagePullPolicy),
+		Resources:              resources(&c),
+		ReadOnlyRootFilesystem: c.SecurityContext != nil && ptr.Deref(c.SecurityContext.ReadOnlyRootFilesystem, false),
+		Privileged:             c.SecurityContext != nil && ptr.Deref(c.SecurityContext.Privileged, false),
+		PodUID:                 string(pod.UID),
+		PodNamespace:           pod.Namespace,
+		PodName:                pod.Name,
+		Name:                   c.Name,
+		Attempt:                attempt,
+		Command:                command,
+		Args:                   args,
+		Env:                    env,
+		WorkingDir:             c.WorkingDir,
+		Mounts:                 mounts,
+		User:                   runAsUser(pod, &c),
+		Group:                  runAsGroup(pod, &c),
+		Groups:                 supplementalGroups(pod),
 	}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 // attempt, the one before, and why it is waiting if it is.
 type containerView struct {
 	spec     corev1.Container
+	runtime  string // docker or process: the scheme of its container ID
 	latest   *runtime.ContainerStatus
 	previous *runtime.ContainerStatus
 	// waiting is set when no attempt runs: a reason such as
@@ -155,17 +156,20 @@ func podCondition(old corev1.PodStatus, t corev1.PodConditionType, status bool, 
 func containerStatus(v containerView) corev1.ContainerStatus {
 	cs := corev1.ContainerStatus{Name: v.spec.Name, Image: v.spec.Image, ImageID: v.spec.Image}
 	if v.previous != nil {
-		cs.LastTerminationState = corev1.ContainerState{Terminated: terminated(v.previous)}
+		cs.LastTerminationState = corev1.ContainerState{Terminated: terminated(v.runtime, v.previous)}
 	}
 	if v.latest != nil {
-		cs.ContainerID = "process://" + v.latest.ID
+		cs.ContainerID = v.runtime + "://" + v.latest.ID
+		if v.latest.ImageID != "" {
+			cs.ImageID = v.latest.ImageID
+		}
 		cs.RestartCount = int32(v.latest.Attempt)
 	}
 	switch {
 	case v.waiting != "":
 		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: v.waiting, Message: v.message}}
 		if v.latest != nil && v.latest.State == runtime.Exited {
-			cs.LastTerminationState = corev1.ContainerState{Terminated: terminated(v.latest)}
+			cs.LastTerminationState = corev1.ContainerState{Terminated: terminated(v.runtime, v.latest)}
 		}
 	case v.latest == nil:
 		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}
@@ -176,12 +180,12 @@ func containerStatus(v containerView) corev1.ContainerStatus {
 	default:
 		started := false
 		cs.Started = &started
-		cs.State = corev1.ContainerState{Terminated: terminated(v.latest)}
+		cs.State = corev1.ContainerState{Terminated: terminated(v.runtime, v.latest)}
 	}
 	return cs
 }
 
-func terminated(c *runtime.ContainerStatus) *corev1.ContainerStateTerminated {
+func terminated(runtimeName string, c *runtime.ContainerStatus) *corev1.ContainerStateTerminated {
 	reason := "Completed"
 	if c.ExitCode != 0 {
 		reason = "Error"
@@ -189,6 +193,6 @@ func terminated(c *runtime.ContainerStatus) *corev1.ContainerStateTerminated {
 	return &corev1.ContainerStateTerminated{
 		ExitCode: int32(c.ExitCode), Reason: reason, Message: c.Reason,
 		StartedAt: metav1.NewTime(c.StartedAt), FinishedAt: metav1.NewTime(c.FinishedAt),
-		ContainerID: "process://" + c.ID,
+		ContainerID: runtimeName + "://" + c.ID,
 	}
 }

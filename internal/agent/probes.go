@@ -40,7 +40,7 @@ func newProbeManager(m *podManager) *probeManager {
 
 // observe starts probing a running container attempt, once, and returns
 // its verdict so far. A container without probes is ready and started.
-func (p *probeManager) observe(pod *corev1.Pod, spec corev1.Container, st runtime.ContainerStatus) (ready, started bool) {
+func (p *probeManager) observe(pod *corev1.Pod, spec corev1.Container, st runtime.ContainerStatus, podIP string) (ready, started bool) {
 	if spec.LivenessProbe == nil && spec.ReadinessProbe == nil && spec.StartupProbe == nil {
 		return true, true
 	}
@@ -52,7 +52,7 @@ func (p *probeManager) observe(pod *corev1.Pod, spec corev1.Container, st runtim
 		pr = &probed{cancel: cancel, started: c.Started(), ready: c.Ready()}
 		p.byID[st.ID] = pr
 		key, _ := cache.MetaNamespaceKeyFunc(pod)
-		go p.run(ctx, pod.DeepCopy(), spec, st.ID, key, c, pr)
+		go p.run(ctx, pod.DeepCopy(), spec, st.ID, podIP, key, c, pr)
 	}
 	p.mu.Unlock()
 	pr.mu.Lock()
@@ -86,8 +86,8 @@ func (p *probeManager) forget(id string) {
 
 // run probes one container attempt until it is forgotten or no probe is
 // due any more (its liveness probe failed).
-func (p *probeManager) run(ctx context.Context, pod *corev1.Pod, spec corev1.Container, id, key string, c *probe.Container, pr *probed) {
-	target := p.m.target(pod, spec, id)
+func (p *probeManager) run(ctx context.Context, pod *corev1.Pod, spec corev1.Container, id, podIP, key string, c *probe.Container, pr *probed) {
+	target := p.m.target(spec, id, podIP)
 	for {
 		wait, ok := c.Next(time.Now())
 		if !ok {

@@ -195,7 +195,7 @@ func (s *server) containerLogs(w http.ResponseWriter, r *http.Request) {
 		opts.SinceTime = &t
 	}
 	stop := func() bool {
-		st, err := s.pods.rt.Status(r.Context(), c.ID)
+		st, err := s.pods.rts.status(r.Context(), c.ID)
 		return err != nil || st.State != runtime.Running
 	}
 	w.Header().Set("Content-Type", "text/plain")
@@ -237,14 +237,14 @@ func (s *server) exec(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	remotecommand.ServeExec(w, r, executor{s.pods.rt, c.ID}, pod.Name, string(pod.UID), c.Name, r.URL.Query()["command"],
+	remotecommand.ServeExec(w, r, executor{s.pods.rts, c.ID}, pod.Name, string(pod.UID), c.Name, r.URL.Query()["command"],
 		opts, streamIdleTimeout, streamCreationTimeout, remotecommand.SupportedStreamingProtocols)
 }
 
 // executor runs exec requests in one container.
 type executor struct {
-	rt runtime.Runtime
-	id string
+	rts *runtimes
+	id  string
 }
 
 func (e executor) ExecInContainer(ctx context.Context, _, _, _ string, cmd []string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
@@ -270,7 +270,7 @@ func (e executor) ExecInContainer(ctx context.Context, _, _, _ string, cmd []str
 	if errw != nil {
 		req.Stderr = errw
 	}
-	code, err := e.rt.Exec(ctx, e.id, req)
+	code, err := e.rts.exec(ctx, e.id, req)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (a attacher) AttachContainer(ctx context.Context, _, _, _ string, _ io.Read
 	}
 	zero := int64(0)
 	stop := func() bool {
-		st, err := a.s.pods.rt.Status(ctx, a.c.ID)
+		st, err := a.s.pods.rts.status(ctx, a.c.ID)
 		return err != nil || st.State != runtime.Running
 	}
 	return containerlog.Read(ctx, a.c.LogPath, containerlog.Options{Follow: true, TailLines: &zero}, out, stop)

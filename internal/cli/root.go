@@ -42,6 +42,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newUpCommand())
 	root.AddCommand(newAgentCommand())
 	root.AddCommand(newShimCommand())
+	root.AddCommand(newPauseCommand())
 	root.AddCommand(newKubectlCommand())
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newSecretsCommand())

@@ -74,6 +74,7 @@ func newUpCommand() *cobra.Command {
 	var f serverFlags
 	var nodeName string
 	var agentPort int
+	var runtimes []string
 	var files []string
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -94,6 +95,7 @@ func newUpCommand() *cobra.Command {
 				NodeName:  nodeName,
 				DataDir:   filepath.Join(f.dataDir, "agent"),
 				Port:      agentPort,
+				Runtimes:  runtimes,
 				Logger:    logger,
 			})
 			if err != nil {
@@ -125,6 +127,7 @@ func newUpCommand() *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&nodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
 	cmd.Flags().IntVar(&agentPort, "agent-port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
+	cmd.Flags().StringSliceVar(&runtimes, "runtimes", []string{"docker", "process"}, "runtimes the node offers; docker only when its daemon answers")
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest files or directories to apply once the node is Ready")
 	return cmd
 }
@@ -158,6 +161,7 @@ func newAgentCommand() *cobra.Command {
 	fs.StringVar(&cfg.CAFile, "ca-file", "", "the server's CA certificate (default: ca.crt beside the token file)")
 	fs.StringVar(&cfg.NodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
 	fs.StringVar(&cfg.DataDir, "data-dir", filepath.Join(defaultDataDir(), "agent"), "directory for the agent's state")
+	fs.StringSliceVar(&cfg.Runtimes, "runtimes", []string{"docker", "process"}, "runtimes the node offers; docker only when its daemon answers")
 	fs.IntVar(&cfg.Port, "port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often the node's lease is renewed; keep it well under the server's --node-monitor-grace-period")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")

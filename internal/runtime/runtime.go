@@ -105,9 +105,13 @@ type ContainerConfig struct {
 	PodName      string
 	Name         string
 	Attempt      int
-	Command      []string
-	Env          []string // KEY=value
-	WorkingDir   string
+	// Command and Args are the container's, with $(VAR) expanded: Command
+	// replaces an image's entrypoint and Args its command, as in
+	// Kubernetes.
+	Command    []string
+	Args       []string
+	Env        []string // KEY=value
+	WorkingDir string
 	// Image and PullPolicy (Always, IfNotPresent, Never) are what image
 	// runtimes run; the process runtime ignores them.
 	Image      string
@@ -138,6 +142,11 @@ type Resources struct {
 	CPURequestMilli  int64
 	CPULimitMilli    int64
 	MemoryLimitBytes int64
+}
+
+// Argv is Command followed by Args: what a runtime without images runs.
+func (c ContainerConfig) Argv() []string {
+	return append(append([]string{}, c.Command...), c.Args...)
 }
 
 // Mount makes HostPath appear at ContainerPath inside the container.

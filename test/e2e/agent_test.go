@@ -102,7 +102,7 @@ func TestAgentsJoinAServer(t *testing.T) {
 			"--server", "https://"+s.Listen,
 			"--token-file", filepath.Join(s.DataDir, "node-token"),
 			"--node-name", name,
-			"--data-dir", t.TempDir(), "--port", "0")
+			"--data-dir", t.TempDir(), "--port", "0", "--runtimes", "process")
 		cmd.Stdout, cmd.Stderr = s.log, s.log
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -131,7 +131,7 @@ func TestAgentRejectsABadToken(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	out, _ := exec.CommandContext(ctx, marinaBin, "agent", "--server", "https://"+s.Listen,
-		"--token-file", filepath.Join(dir, "node-token"), "--node-name", "intruder", "--data-dir", t.TempDir(), "--port", "0").CombinedOutput()
+		"--token-file", filepath.Join(dir, "node-token"), "--node-name", "intruder", "--data-dir", t.TempDir(), "--port", "0", "--runtimes", "process").CombinedOutput()
 	if _, err := s.Client.CoreV1().Nodes().Get(context.Background(), "intruder", metav1.GetOptions{}); err == nil {
 		t.Errorf("an agent with a wrong token registered its node; its output:\n%s", out)
 	}
@@ -150,7 +150,7 @@ func TestDeadNodeIsNoticedAndItsPodsEvicted(t *testing.T) {
 	startAgent := func(name, dir string) {
 		cmd := exec.Command(marinaBin, "agent", "--server", "https://"+s.Listen,
 			"--token-file", filepath.Join(s.DataDir, "node-token"), "--node-name", name, "--data-dir", dir,
-			"--heartbeat-interval", "500ms", "--port", "0")
+			"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
 		cmd.Stdout, cmd.Stderr = s.log, s.log
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

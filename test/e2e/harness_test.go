@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -110,8 +111,12 @@ func (s *Server) Start() {
 		args = append(args, "--etcd-endpoints", s.etcd)
 	}
 	if s.Mode == "up" {
-		// Tests run side by side: no fixed agent port.
+		// Tests run side by side: no fixed agent port. Only tests that
+		// ask for the docker runtime get it.
 		args = append(args, "--agent-port", "0")
+		if !slices.Contains(s.Extra, "--runtimes") {
+			args = append(args, "--runtimes", "process")
+		}
 	}
 	args = append(args, s.Extra...)
 	log, err := os.OpenFile(filepath.Join(s.DataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

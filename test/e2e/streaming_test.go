@@ -119,10 +119,18 @@ func TestLogsExecPortForward(t *testing.T) {
 	}
 
 	// port-forward reaches the pod's port.
-	pctx, pcancel := context.WithTimeout(ctx, 40*time.Second)
-	defer pcancel()
-	pf := exec.CommandContext(pctx, marinaBin, "kubectl", "--kubeconfig", s.Kubeconfig, "port-forward", "pod/web", ":8080")
-	pfOut, err := pf.StdoutPipe()
+	portForwardGet(t, s, "pod/web", 8080, "Directory listing")
+}
+
+// portForwardGet runs kubectl port-forward to target's port and makes a
+// few HTTP requests through it, each of which must answer 200 with want
+// in the body.
+func portForwardGet(t *testing.T, s *Server, target string, port int, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	pf := exec.CommandContext(ctx, marinaBin, "kubectl", "--kubeconfig", s.Kubeconfig, "port-forward", target, fmt.Sprintf(":%d", port))
+	out, err := pf.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,16 +138,17 @@ func TestLogsExecPortForward(t *testing.T) {
 	if err := pf.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { pcancel(); _ = pf.Wait() }()
+	defer func() { cancel(); _ = pf.Wait() }()
 	local := ""
-	psc := bufio.NewScanner(pfOut)
-	for psc.Scan() {
-		if m := regexp.MustCompile(`Forwarding from 127\.0\.0\.1:(\d+) -> 8080`).FindStringSubmatch(psc.Text()); m != nil {
+	sc := bufio.NewScanner(out)
+	re := regexp.MustCompile(fmt.Sprintf(`Forwarding from 127\.0\.0\.1:(\d+) -> %d`, port))
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
 			local = m[1]
 			break
 		}
 	}
-	go func() { _, _ = io.Copy(io.Discard, pfOut) }()
+	go func() { _, _ = io.Copy(io.Discard, out) }()
 	if local == "" {
 		t.Fatal("kubectl port-forward printed no local port")
 	}
@@ -150,7 +159,7 @@ func TestLogsExecPortForward(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Directory listing") {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("through port-forward: %d %q", resp.StatusCode, body)
 		}
 	}

@@ -55,11 +55,12 @@ func RunInit(dir string) error {
 			return fmt.Errorf("workingDir: %w", err)
 		}
 	}
-	path, err := lookPath(c.Command[0], c.Env)
+	argv := c.Argv()
+	path, err := lookPath(argv[0], c.Env)
 	if err != nil {
 		return err
 	}
-	return syscall.Exec(path, c.Command, c.Env)
+	return syscall.Exec(path, argv, c.Env)
 }
 
 // bindMount mounts m.HostPath at m.ContainerPath, creating the mount

@@ -89,7 +89,7 @@ func (r *Runtime) dir(id string) string { return filepath.Join(r.Root, id) }
 // Start writes the container's config and starts its shim, which returns
 // once the command runs.
 func (r *Runtime) Start(ctx context.Context, cfg runtime.ContainerConfig) (runtime.ContainerStatus, error) {
-	if len(cfg.Command) == 0 {
+	if len(cfg.Argv()) == 0 {
 		return runtime.ContainerStatus{}, errors.New("the process runtime runs a container's command and args; this container has none")
 	}
 	if isolated(cfg) && os.Geteuid() != 0 {

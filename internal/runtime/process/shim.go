@@ -48,7 +48,8 @@ func RunShim(dir string) error {
 			copied <- struct{}{}
 		}()
 	}
-	cmd := exec.Command(c.Command[0], c.Command[1:]...)
+	argv := c.Argv()
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = c.Env
 	cmd.Dir = c.WorkingDir
 	// Its own process group, so a stop reaches everything it started.
@@ -68,10 +69,10 @@ func RunShim(dir string) error {
 	outW.Close()
 	errW.Close()
 	if startErr != nil {
-		fmt.Fprintf(logs.Stream(containerlog.Stderr), "marina: cannot start %q: %v\n", c.Command[0], startErr)
+		fmt.Fprintf(logs.Stream(containerlog.Stderr), "marina: cannot start %q: %v\n", argv[0], startErr)
 		now := time.Now()
 		_ = writeJSON(filepath.Join(dir, "state.json"), state{StartedAt: now})
-		return writeJSON(filepath.Join(dir, "exit.json"), exit{ExitCode: 127, FinishedAt: now, Error: fmt.Sprintf("start %q: %v", c.Command[0], startErr)})
+		return writeJSON(filepath.Join(dir, "exit.json"), exit{ExitCode: 127, FinishedAt: now, Error: fmt.Sprintf("start %q: %v", argv[0], startErr)})
 	}
 	if err := writeJSON(filepath.Join(dir, "state.json"), state{PID: cmd.Process.Pid, ShimPID: os.Getpid(), StartedAt: time.Now()}); err != nil {
 		_ = cmd.Process.Kill()
