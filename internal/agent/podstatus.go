@@ -187,7 +187,10 @@ func containerStatus(v containerView) corev1.ContainerStatus {
 
 func terminated(runtimeName string, c *runtime.ContainerStatus) *corev1.ContainerStateTerminated {
 	reason := "Completed"
-	if c.ExitCode != 0 {
+	switch {
+	case c.Reason == "OOMKilled":
+		reason = c.Reason
+	case c.ExitCode != 0:
 		reason = "Error"
 	}
 	return &corev1.ContainerStateTerminated{

@@ -50,6 +50,10 @@ func (c *agentConnector) AgentLocation(ctx context.Context, nodeName string) (*u
 		return nil, nil, apierrors.NewServiceUnavailable("nodes are not served yet")
 	}
 	obj, err := c.nodes.Get(ctx, nodeName, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		// The store names the resource of the request (pods); say nodes.
+		return nil, nil, apierrors.NewNotFound(corev1.Resource("nodes"), nodeName)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -295,10 +295,11 @@ func TestUpAppliesManifests(t *testing.T) {
 	}
 }
 
-// TestCordon: kubectl cordon and uncordon mark an agent's node
+// TestCordonAndDrain: kubectl cordon and uncordon mark an agent's node
 // unschedulable and back, and the agent's own status reports do not undo
-// it.
-func TestCordon(t *testing.T) {
+// it; kubectl drain evicts the node's pods through the eviction
+// subresource and the agent stops them.
+func TestCordonAndDrain(t *testing.T) {
 	s := StartUp(t, "--node-name", "node-1")
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "node-1") })
 	s.MustKubectl("cordon", "node-1")
@@ -315,5 +316,27 @@ func TestCordon(t *testing.T) {
 	s.MustKubectl("uncordon", "node-1")
 	if got := status(); got != "Ready" {
 		t.Errorf("after uncordon STATUS = %q, want Ready", got)
+	}
+
+	ctx := context.Background()
+	for _, name := range []string{"drained-1", "drained-2"} {
+		if _, err := s.Client.CoreV1().Pods("default").Create(ctx, processPod(name, "node-1", corev1.RestartPolicyAlways, "exec sleep 600"), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 30*time.Second, func() error { _, err := podRunning(s, name); return err })
+	}
+	// --force: these pods have no controller to bring them back.
+	out := s.MustKubectl("drain", "node-1", "--force", "--grace-period", "2", "--timeout", "60s")
+	for _, want := range []string{"evicting pod default/drained-1", "evicting pod default/drained-2", "node/node-1 drained"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl drain said %q, want %q in it", out, want)
+		}
+	}
+	pods, err := s.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+	if err != nil || len(pods.Items) != 0 {
+		t.Errorf("after drain pods are left: %v %v", err, pods.Items)
+	}
+	if got := status(); got != "Ready,SchedulingDisabled" {
+		t.Errorf("after drain STATUS = %q, want Ready,SchedulingDisabled", got)
 	}
 }

@@ -114,8 +114,8 @@ func TestGarbageCollection(t *testing.T) {
 }
 
 // TestServerSurface checks the parts of the API that are not resources:
-// field selectors, the 503 of pod subresources that need the agent, and
-// the metrics.
+// field selectors, the errors of pod subresources whose agent cannot be
+// reached, and the metrics.
 func TestServerSurface(t *testing.T) {
 	s := StartServer(t, "bolt")
 	ctx := context.Background()
@@ -160,13 +160,30 @@ func TestServerSurface(t *testing.T) {
 	})
 
 	t.Run("pod subresources need the agent", func(t *testing.T) {
-		err := pods.GetLogs("on-a", &corev1.PodLogOptions{}).Do(ctx).Error()
-		if !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), "no agent") {
-			t.Errorf("pods/log: %v, want 503 no agent", err)
+		// node-a has no Node; node-b has one, but no agent publishes an
+		// endpoint on it; "nowhere" is not bound.
+		if _, err := s.Client.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-b"}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
 		}
-		_, errOut, err := s.Kubectl("exec", "on-a", "--", "true")
-		if err == nil || !strings.Contains(errOut, "no agent") {
-			t.Errorf("kubectl exec: %v %s, want an error saying no agent", err, errOut)
+		err := pods.GetLogs("on-a", &corev1.PodLogOptions{}).Do(ctx).Error()
+		if !apierrors.IsNotFound(err) || !strings.Contains(err.Error(), `nodes "node-a" not found`) {
+			t.Errorf("pods/log on a missing node: %v, want 404 nodes \"node-a\" not found", err)
+		}
+		err = pods.GetLogs("on-b", &corev1.PodLogOptions{}).Do(ctx).Error()
+		if !apierrors.IsServiceUnavailable(err) || !strings.Contains(err.Error(), "node node-b publishes no agent endpoint") {
+			t.Errorf("pods/log on a node without an agent: %v, want 503 naming the node", err)
+		}
+		err = pods.GetLogs("nowhere", &corev1.PodLogOptions{}).Do(ctx).Error()
+		if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), "pod nowhere does not have a host assigned") {
+			t.Errorf("pods/log of an unbound pod: %v, want 400", err)
+		}
+		err = pods.GetLogs("on-b", &corev1.PodLogOptions{Container: "nope"}).Do(ctx).Error()
+		if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), "container nope is not valid for pod on-b") {
+			t.Errorf("pods/log of a container the pod lacks: %v, want 400", err)
+		}
+		_, errOut, err := s.Kubectl("exec", "on-b", "--", "true")
+		if err == nil || !strings.Contains(errOut, "publishes no agent endpoint") {
+			t.Errorf("kubectl exec: %v %s, want an error saying the node has no agent endpoint", err, errOut)
 		}
 	})
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
@@ -155,4 +156,84 @@ func TestProcessPodVolumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 20*time.Second, func() error { _, err := podRunning(s, "waits"); return err })
+}
+
+// TestProcessPodLimits: as root, a process pod's container runs in a
+// cgroup of its own with its CPU and memory limits, and one that outgrows
+// its memory limit is OOMKilled.
+func TestProcessPodLimits(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("cgroup limits need root, and CI runs as root")
+		}
+		t.Skip("cgroup limits need root")
+	}
+	s := StartUp(t, "--node-name", "n1")
+	ctx := context.Background()
+	eventually(t, 30*time.Second, func() error { return nodeReady(s, "n1") })
+	limits := corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("500m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+	}
+	limited := processPod("limited", "n1", corev1.RestartPolicyAlways, "exec sleep 600")
+	limited.Spec.Containers[0].Resources = limits
+	hog := processPod("hog", "n1", corev1.RestartPolicyNever, `exec python3 -c "x = bytearray(256 << 20); print(len(x))"`)
+	hog.Spec.Containers[0].Resources = limits
+	for _, p := range []*corev1.Pod{limited, hog} {
+		if _, err := s.Client.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pod *corev1.Pod
+	eventually(t, 30*time.Second, func() error {
+		var err error
+		pod, err = podRunning(s, "limited")
+		return err
+	})
+	pid := containerPID(t, s, pod)
+	id := strings.TrimPrefix(pod.Status.ContainerStatuses[0].ContainerID, "process://")
+	// The init step joins the cgroup just before it executes the command.
+	eventually(t, 5*time.Second, func() error {
+		cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(cg), "/marina/"+id) {
+			return fmt.Errorf("the container is not in its cgroup:\n%s", cg)
+		}
+		return nil
+	})
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("read %s: %v", path, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	if _, err := os.Stat("/sys/fs/cgroup/memory"); err == nil { // v1
+		if got := read("/sys/fs/cgroup/memory/marina/" + id + "/memory.limit_in_bytes"); got != "67108864" {
+			t.Errorf("memory limit %s", got)
+		}
+		if got := read("/sys/fs/cgroup/cpu/marina/" + id + "/cpu.cfs_quota_us"); got != "50000" {
+			t.Errorf("cpu quota %s", got)
+		}
+	} else {
+		if got := read("/sys/fs/cgroup/marina/" + id + "/memory.max"); got != "67108864" {
+			t.Errorf("memory.max %s", got)
+		}
+		if got := read("/sys/fs/cgroup/marina/" + id + "/cpu.max"); got != "50000 100000" {
+			t.Errorf("cpu.max %s", got)
+		}
+	}
+	eventually(t, 30*time.Second, func() error {
+		p, err := s.Client.CoreV1().Pods("default").Get(ctx, "hog", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cs := p.Status.ContainerStatuses
+		if len(cs) != 1 || cs[0].State.Terminated == nil || cs[0].State.Terminated.Reason != "OOMKilled" {
+			return fmt.Errorf("hog: %s %+v", p.Status.Phase, cs)
+		}
+		return nil
+	})
 }

@@ -26,15 +26,21 @@ func isolated(c runtime.ContainerConfig) bool {
 	return len(c.Mounts) > 0 || c.User != nil || c.Group != nil || len(c.Groups) > 0
 }
 
-// RunInit is the first process of an isolated container. The shim starts
-// it (`marina shim --dir DIR --init`) in a new mount namespace; it makes
-// the namespace's mounts private, bind-mounts the volumes at their paths,
-// takes the container's groups and user, and replaces itself with the
-// command. On success it does not return.
+// RunInit is the first process of a container with volumes, a user or
+// resource limits. The shim starts it (`marina shim --dir DIR --init`) in
+// a new mount namespace; it joins the container's cgroup with its limits,
+// makes the namespace's mounts private, bind-mounts the volumes at their
+// paths, takes the container's groups and user, and replaces itself with
+// the command. On success it does not return.
 func RunInit(dir string) error {
 	var c config
 	if err := readJSON(filepath.Join(dir, "config.json"), &c); err != nil {
 		return fmt.Errorf("read container config: %w", err)
+	}
+	if v := cgroupVersion(); v != 0 && c.Resources != (runtime.Resources{}) {
+		if err := joinCgroup(v, c.ID, c.Resources); err != nil {
+			return err
+		}
 	}
 	if len(c.Mounts) > 0 {
 		// Mounts made here must not propagate back to the node.

@@ -82,6 +82,9 @@ type exit struct {
 	FinishedAt time.Time `json:"finishedAt"`
 	// Error is set when the command could not be started at all.
 	Error string `json:"error,omitempty"`
+	// OOMKilled: the kernel killed a process of the container for using
+	// more memory than its limit.
+	OOMKilled bool `json:"oomKilled,omitempty"`
 }
 
 func (r *Runtime) dir(id string) string { return filepath.Join(r.Root, id) }
@@ -154,6 +157,9 @@ func (r *Runtime) Status(_ context.Context, id string) (runtime.ContainerStatus,
 		if e.Signal != "" {
 			st.Reason = e.Signal
 		}
+		if e.OOMKilled {
+			st.Reason = "OOMKilled"
+		}
 		return st, nil
 	}
 	var s state
@@ -217,6 +223,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 	if st, err := r.Status(ctx, id); err == nil && st.State == runtime.Running {
 		return fmt.Errorf("container %s is still running", id)
 	}
+	removeCgroup(cgroupVersion(), id) // in case its shim was killed
 	return os.RemoveAll(r.dir(id))
 }
 

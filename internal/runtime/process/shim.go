@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/marina-orchestrator/marina/internal/containerlog"
+	"github.com/marina-orchestrator/marina/internal/runtime"
 )
 
 // RunShim is the shim's main: it starts the container described in dir,
@@ -54,9 +55,13 @@ func RunShim(dir string) error {
 	cmd.Dir = c.WorkingDir
 	// Its own process group, so a stop reaches everything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if isolated(c.ContainerConfig) {
-		// The init step mounts the volumes and becomes the user, in a
-		// mount namespace of its own, then executes the command.
+	cgv := cgroupVersion()
+	limited := cgv != 0 && c.Resources != (runtime.Resources{})
+	if isolated(c.ContainerConfig) || limited {
+		// The init step joins the container's cgroup, mounts the volumes
+		// and becomes the user, in a mount namespace of its own, then
+		// executes the command: all it does applies from the command's
+		// first instruction, and the shim stays out of the cgroup.
 		self, err := os.Executable()
 		if err != nil {
 			return err
@@ -88,6 +93,10 @@ func RunShim(dir string) error {
 		case <-copied:
 		case <-time.After(5 * time.Second): // a descendant escaped the group and holds the pipe
 		}
+	}
+	if limited {
+		e.OOMKilled = oomKilled(cgv, c.ID)
+		removeCgroup(cgv, c.ID)
 	}
 	var ee *exec.ExitError
 	switch {
