@@ -17,23 +17,16 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -43,7 +36,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/marina-orchestrator/marina/bench/internal/benchutil"
 )
 
 func main() {
@@ -55,7 +49,10 @@ func main() {
 	starts := flag.Int("starts", 5, "startups timed per backend")
 	flag.Parse()
 
-	bin, cleanup := build()
+	bin, cleanup, err := benchutil.Build()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer cleanup()
 	fmt.Printf("Go %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
 	fmt.Println("| backend | ready after `up` (median of", *starts, ") | RSS idle | RSS after", *pods, "pods | creates/s | create p50 | create p99 | watch p50 | watch p99 |")
@@ -64,30 +61,16 @@ func main() {
 		r := measure(bin, backend, *pods, *clients, *watchers, *events, *starts)
 		fmt.Printf("| %s | %s | %s | %s | %.0f | %s | %s | %s | %s |\n", backend,
 			r.ready.Round(time.Millisecond), r.rssIdle, r.rssLoaded, r.createsPerSec,
-			ms(r.createP50), ms(r.createP99), ms(r.watchP50), ms(r.watchP99))
+			benchutil.Ms(r.createP50), benchutil.Ms(r.createP99), benchutil.Ms(r.watchP50), benchutil.Ms(r.watchP99))
 	}
 }
 
 type result struct {
 	ready                time.Duration
-	rssIdle, rssLoaded   memory
+	rssIdle, rssLoaded   benchutil.Memory
 	createsPerSec        float64
 	createP50, createP99 time.Duration
 	watchP50, watchP99   time.Duration
-}
-
-func build() (string, func()) {
-	dir, err := os.MkdirTemp("", "marina-bench")
-	if err != nil {
-		log.Fatal(err)
-	}
-	bin := filepath.Join(dir, "marina")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/marina")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		log.Fatalf("build marina (run from the repository root): %v", err)
-	}
-	return bin, func() { os.RemoveAll(dir) }
 }
 
 func measure(bin, backend string, pods, clients, watchers, events, starts int) result {
@@ -103,81 +86,39 @@ func measure(bin, backend string, pods, clients, watchers, events, starts int) r
 	var readies []time.Duration
 	for i := 0; i < starts; i++ {
 		p := start(bin, backend, etcdURL, i)
-		readies = append(readies, p.ready)
-		p.stop()
+		readies = append(readies, p.Ready)
+		p.Remove()
 	}
-	r.ready = percentile(readies, 50)
+	r.ready = benchutil.Percentile(readies, 50)
 
 	p := start(bin, backend, etcdURL, starts)
-	defer p.stop()
+	defer p.Remove()
 	time.Sleep(3 * time.Second) // let start-up work settle before measuring idle memory
-	r.rssIdle = rss(p.cmd.Process.Pid)
+	r.rssIdle = benchutil.RSS(p.Cmd.Process.Pid)
 
-	r.watchP50, r.watchP99 = watchLatency(p.config, watchers, events)
+	r.watchP50, r.watchP99 = watchLatency(p.Config, watchers, events)
 
-	lat, elapsed := createPods(p.config, pods, clients)
+	lat, elapsed := createPods(p.Config, pods, clients)
 	r.createsPerSec = float64(pods) / elapsed.Seconds()
-	r.createP50, r.createP99 = percentile(lat, 50), percentile(lat, 99)
+	r.createP50, r.createP99 = benchutil.Percentile(lat, 50), benchutil.Percentile(lat, 99)
 	runtime.GC()
 	time.Sleep(2 * time.Second)
-	r.rssLoaded = rss(p.cmd.Process.Pid)
+	r.rssLoaded = benchutil.RSS(p.Cmd.Process.Pid)
 	return r
 }
 
-type proc struct {
-	cmd    *exec.Cmd
-	dir    string
-	ready  time.Duration
-	config *rest.Config
-}
-
-func start(bin, backend, etcdURL string, run int) *proc {
-	dir, err := os.MkdirTemp("", "marina-bench-data")
-	if err != nil {
-		log.Fatal(err)
-	}
-	port := freePort()
-	listen := fmt.Sprintf("127.0.0.1:%d", port)
-	args := []string{"up", "--data-dir", dir, "--listen", listen, "--datastore", backend, "--log-level", "error"}
+func start(bin, backend, etcdURL string, run int) *benchutil.Marina {
+	args := []string{"--datastore", backend, "--log-level", "error"}
 	if etcdURL != "" {
 		// All starts share one etcd: after the first, the bootstrap
 		// objects already exist.
 		args = append(args, "--etcd-endpoints", etcdURL)
 	}
-	cmd := exec.Command(bin, args...)
-	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
-	}
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	for {
-		resp, err := client.Get("https://" + listen + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Since(t0) > time.Minute {
-			log.Fatalf("%s run %d: not ready after a minute; see %s/server.log", backend, run, dir)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	ready := time.Since(t0)
-	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(dir, "kubeconfig.yaml"))
+	p, err := benchutil.Up(bin, args...)
 	if err != nil {
-		log.Fatal(err)
+		log.Fatalf("%s run %d: %v", backend, run, err)
 	}
-	cfg.QPS, cfg.Burst = -1, 0 // no client-side rate limit
-	return &proc{cmd: cmd, dir: dir, ready: ready, config: cfg}
-}
-
-func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	_, _ = p.cmd.Process.Wait()
-	os.RemoveAll(p.dir)
+	return p
 }
 
 // createPods creates n pods from c clients, each with its own connection,
@@ -286,7 +227,7 @@ func watchLatency(cfg *rest.Config, w, events int) (time.Duration, time.Duration
 		time.Sleep(10 * time.Millisecond)
 	}
 	done.Wait()
-	return percentile(lat, 50), percentile(lat, 99)
+	return benchutil.Percentile(lat, 50), benchutil.Percentile(lat, 99)
 }
 
 func startEtcd() (string, func()) {
@@ -297,8 +238,8 @@ func startEtcd() (string, func()) {
 	}
 	cfg.Dir = dir
 	cfg.LogLevel = "error"
-	cu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", freePort()))
-	pu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", freePort()))
+	cu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", benchutil.FreePort()))
+	pu, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", benchutil.FreePort()))
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
@@ -310,61 +251,4 @@ func startEtcd() (string, func()) {
 	return cu.String(), func() { e.Close(); os.RemoveAll(dir) }
 }
 
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// memory is a process's resident memory: all of it, and the anonymous
-// part (heap, stacks: what the process itself allocated, as opposed to
-// pages of its binary and of mapped files, which the kernel can drop).
-type memory struct{ rss, anon int64 }
-
-func (m memory) String() string { return fmt.Sprintf("%s (anon %s)", mib(m.rss), mib(m.anon)) }
-
-// rss reads a process's resident memory from /proc.
-func rss(pid int) memory {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return memory{-1, -1}
-	}
-	var m memory
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			m.rss = kb * 1024
-		case "RssAnon:":
-			m.anon = kb * 1024
-		}
-	}
-	return m
-}
-
-func percentile(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	i := (len(s)*p + 99) / 100
-	if i > 0 {
-		i--
-	}
-	return s[i]
-}
-
 func mustQ(s string) resource.Quantity { return resource.MustParse(s) }
-
-func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-}

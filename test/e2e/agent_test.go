@@ -340,3 +340,64 @@ func TestCordonAndDrain(t *testing.T) {
 		t.Errorf("after drain STATUS = %q, want Ready,SchedulingDisabled", got)
 	}
 }
+
+// TestAgentRidesOutServerDowntime: while the server is down the agent's
+// pods keep running; when it is back, the agent catches up: a pod created
+// after the restart runs, and deleting the old one stops its process.
+func TestAgentRidesOutServerDowntime(t *testing.T) {
+	s := StartServer(t, "bolt")
+	root := t.TempDir()
+	dir := filepath.Join(root, "agent") // as killContainers expects
+	agent := exec.Command(marinaBin, "agent", "--server", "https://"+s.Listen,
+		"--token-file", filepath.Join(s.DataDir, "node-token"), "--node-name", "steady", "--data-dir", dir,
+		"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
+	agent.Stdout, agent.Stderr = s.log, s.log
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = agent.Process.Signal(syscall.SIGTERM)
+		_ = agent.Wait()
+		killContainers(root)
+	})
+	ctx := context.Background()
+	pods := s.Client.CoreV1().Pods("default")
+	eventually(t, 30*time.Second, func() error { return nodeReady(s, "steady") })
+	if _, err := pods.Create(ctx, processPod("long", "steady", corev1.RestartPolicyAlways, "exec sleep 600"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var before *corev1.Pod
+	eventually(t, 30*time.Second, func() error {
+		var err error
+		before, err = podRunning(s, "long")
+		return err
+	})
+	pid := agentContainerPID(t, dir, before)
+
+	s.Stop()
+	time.Sleep(3 * time.Second) // the agent retries against a dead server
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("the pod's process died while the server was down: %v", err)
+	}
+	s.Start()
+	if _, err := pods.Create(ctx, processPod("newcomer", "steady", corev1.RestartPolicyAlways, "exec sleep 600"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error { _, err := podRunning(s, "newcomer"); return err })
+	after, err := podRunning(s, "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status.ContainerStatuses[0].RestartCount != 0 || agentContainerPID(t, dir, after) != pid {
+		t.Errorf("the pod restarted across the server's downtime")
+	}
+	if err := pods.Delete(ctx, "long", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error {
+		if syscall.Kill(pid, 0) == nil {
+			return fmt.Errorf("pid %d still runs", pid)
+		}
+		return nil
+	})
+}

@@ -194,8 +194,10 @@ func TestDockerPods(t *testing.T) {
 	}
 	s.Kill()
 	s.Start()
-	if _, err := pods.Create(ctx, dockerPod("after-restart", image), metav1.CreateOptions{}); err != nil {
+	if p, err := pods.Create(ctx, dockerPod("after-restart", image), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
+	} else {
+		uids = append(uids, string(p.UID))
 	}
 	eventually(t, 60*time.Second, func() error { _, err := podRunning(s, "after-restart"); return err })
 	after, err := podRunning(s, "web-1")

@@ -42,8 +42,15 @@ func podRunning(s *Server, name string) (*corev1.Pod, error) {
 // containerPID reads the PID the shim recorded for a pod's running attempt.
 func containerPID(t *testing.T, s *Server, pod *corev1.Pod) int {
 	t.Helper()
+	return agentContainerPID(t, filepath.Join(s.DataDir, "agent"), pod)
+}
+
+// agentContainerPID reads the PID the shim recorded for a pod's running
+// attempt in the agent whose data dir is agentDir.
+func agentContainerPID(t *testing.T, agentDir string, pod *corev1.Pod) int {
+	t.Helper()
 	id := strings.TrimPrefix(pod.Status.ContainerStatuses[0].ContainerID, "process://")
-	b, err := os.ReadFile(filepath.Join(s.DataDir, "agent", "containers", id, "state.json"))
+	b, err := os.ReadFile(filepath.Join(agentDir, "containers", id, "state.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
