@@ -6,6 +6,9 @@ import (
 	"os"
 
 	"github.com/marina-orchestrator/marina/internal/cli"
+	// Handles `marina shim` and `marina pause` before the heavy packages
+	// initialize; see its doc.
+	_ "github.com/marina-orchestrator/marina/internal/reexec"
 )
 
 func main() {

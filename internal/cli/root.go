@@ -41,8 +41,6 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newServerCommand())
 	root.AddCommand(newUpCommand())
 	root.AddCommand(newAgentCommand())
-	root.AddCommand(newShimCommand())
-	root.AddCommand(newPauseCommand())
 	root.AddCommand(newKubectlCommand())
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newSecretsCommand())
