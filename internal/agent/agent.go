@@ -9,6 +9,7 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -396,5 +397,12 @@ func (a *Agent) openDocker(ctx context.Context) (*docker.Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox image: %w", err)
 	}
-	return docker.New(ctx, filepath.Join(a.cfg.DataDir, "docker"), image, a.log)
+	// The containers are this agent's: its node and its data dir.
+	dir, err := filepath.Abs(a.cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(dir))
+	owner := fmt.Sprintf("%s.%x", a.cfg.NodeName, sum[:6])
+	return docker.New(ctx, filepath.Join(a.cfg.DataDir, "docker"), image, owner, a.log)
 }

@@ -215,15 +215,13 @@ func (m *podManager) worker(ctx context.Context) {
 // attempts groups the containers of one pod by container name, newest
 // attempt first.
 func (m *podManager) attempts(ctx context.Context, uid string) (map[string][]runtime.ContainerStatus, error) {
-	all, _, err := m.rts.list(ctx)
+	all, err := m.rts.list(ctx, uid)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]runtime.ContainerStatus{}
 	for _, c := range all {
-		if c.PodUID == uid {
-			out[c.Name] = append(out[c.Name], c)
-		}
+		out[c.Name] = append(out[c.Name], c)
 	}
 	for _, list := range out {
 		sort.Slice(list, func(i, j int) bool { return list[i].Attempt > list[j].Attempt })
@@ -512,7 +510,7 @@ func (m *podManager) cleanup(ctx context.Context) {
 	for _, p := range pods {
 		live[string(p.UID)] = true
 	}
-	all, _, err := m.rts.list(ctx)
+	all, err := m.rts.list(ctx, "")
 	if err != nil {
 		m.a.log.Warn("list containers", "err", err)
 		return

@@ -74,22 +74,21 @@ func (r *runtimes) remember(id string, rt runtime.Runtime) {
 	r.mu.Unlock()
 }
 
-// list is every container of every runtime, each with its runtime's name.
-func (r *runtimes) list(ctx context.Context) ([]runtime.ContainerStatus, map[string]string, error) {
+// list is every container of the pod with podUID (of every pod when it
+// is "") in every runtime.
+func (r *runtimes) list(ctx context.Context, podUID string) ([]runtime.ContainerStatus, error) {
 	var all []runtime.ContainerStatus
-	runtimeOf := map[string]string{}
-	for name, rt := range r.byName {
-		list, err := rt.List(ctx)
+	for _, rt := range r.byName {
+		list, err := rt.List(ctx, podUID)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, c := range list {
 			r.remember(c.ID, rt)
-			runtimeOf[c.ID] = name
 		}
 		all = append(all, list...)
 	}
-	return all, runtimeOf, nil
+	return all, nil
 }
 
 // of finds the runtime holding container id.

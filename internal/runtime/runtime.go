@@ -31,9 +31,10 @@ type Runtime interface {
 	Stop(ctx context.Context, id string, grace time.Duration) error
 	// Remove forgets a stopped container and its logs.
 	Remove(ctx context.Context, id string) error
-	// List returns every container the runtime has on this node, also
+	// List returns the containers of the pod with podUID, or every
+	// container the runtime has on this node when podUID is "", also
 	// those started before the agent restarted.
-	List(ctx context.Context) ([]ContainerStatus, error)
+	List(ctx context.Context, podUID string) ([]ContainerStatus, error)
 	// Exec runs a command in a running container, with its environment,
 	// working directory and isolation, and returns its exit code once it
 	// ends. It blocks for as long as the command runs; ctx ending kills

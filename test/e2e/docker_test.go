@@ -114,7 +114,10 @@ func TestDockerPods(t *testing.T) {
 		t.Fatalf("the node does not offer docker: labels %v", node.Labels)
 	}
 	var uids []string
-	t.Cleanup(func() { removeDockerPods(uids...) })
+	t.Cleanup(func() {
+		s.Stop() // first, or the agent would bring the sandboxes back
+		removeDockerPods(uids...)
+	})
 	dockerPod := func(name, image string) *corev1.Pod {
 		return &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: name},

@@ -28,7 +28,7 @@ const (
 // cfg.Command, when set, replaces the image's entrypoint (and then its
 // command too, unless cfg.Args is set); cfg.Args replaces the image's
 // command: Kubernetes' rules.
-func containerConfig(cfg runtime.ContainerConfig, sandboxID string) (*container.Config, *container.HostConfig, error) {
+func containerConfig(cfg runtime.ContainerConfig, sandboxID, owner string) (*container.Config, *container.HostConfig, error) {
 	user, err := userSpec(cfg.User, cfg.Group)
 	if err != nil {
 		return nil, nil, err
@@ -40,6 +40,7 @@ func containerConfig(cfg runtime.ContainerConfig, sandboxID string) (*container.
 		User:       user,
 		Labels: map[string]string{
 			labelType:         typeContainer,
+			labelOwner:        owner,
 			labelPodUID:       cfg.PodUID,
 			labelPodNamespace: cfg.PodNamespace,
 			labelPodName:      cfg.PodName,

@@ -70,7 +70,7 @@ func TestContainerConfig(t *testing.T) {
 		},
 		Groups: []int64{5, 6}, Privileged: true, ReadOnlyRootFilesystem: true, LogMaxSize: 1000,
 	}
-	c, h, err := containerConfig(cfg, "sbx")
+	c, h, err := containerConfig(cfg, "sbx", "test-owner")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestContainerConfig(t *testing.T) {
 	}
 	wantLabels := map[string]string{
 		labelType: typeContainer, labelPodUID: "uid", labelPodNamespace: "ns", labelPodName: "pod",
-		labelID: "uid_app_2", labelName: "app", labelAttempt: "2",
+		labelID: "uid_app_2", labelName: "app", labelAttempt: "2", labelOwner: "test-owner",
 	}
 	if !reflect.DeepEqual(c.Labels, wantLabels) {
 		t.Errorf("labels %v, want %v", c.Labels, wantLabels)
@@ -100,7 +100,7 @@ func TestContainerConfig(t *testing.T) {
 		t.Errorf("log config %+v", h.LogConfig)
 	}
 	cfg.Command = nil
-	if c, _, _ := containerConfig(cfg, "sbx"); c.Entrypoint != nil || c.Cmd != nil {
+	if c, _, _ := containerConfig(cfg, "sbx", "test-owner"); c.Entrypoint != nil || c.Cmd != nil {
 		t.Errorf("no command: entrypoint %q, cmd %q; want the image's", c.Entrypoint, c.Cmd)
 	}
 }

@@ -26,6 +26,7 @@ const Name = "docker"
 // Labels on the containers the runtime creates; see the package doc.
 const (
 	labelType         = "io.marina.type"
+	labelOwner        = "io.marina.owner" // the agent that made it; see New
 	labelPodUID       = "io.marina.pod.uid"
 	labelPodNamespace = "io.marina.pod.namespace"
 	labelPodName      = "io.marina.pod.name"
@@ -42,6 +43,7 @@ type Runtime struct {
 	cli          client.APIClient
 	root         string // <root>/<ID>/container.log
 	sandboxImage string
+	owner        string // value of labelOwner on what this runtime creates
 	log          *slog.Logger
 
 	ctx       context.Context // the followers' life, ended by Close
@@ -75,7 +77,11 @@ func Connect(ctx context.Context) (*client.Client, error) {
 // sandboxes run sandboxImage, usually from EnsureSandboxImage. root holds
 // the containers' CRI-format logs. New re-adopts the containers a previous
 // runtime created: it resumes following their logs. Close stops that.
-func New(ctx context.Context, root, sandboxImage string, log *slog.Logger) (*Runtime, error) {
+//
+// owner names the agent: containers carry it, and the runtime lists, and
+// so re-adopts and cleans up, only its own, so several agents (or several
+// Marinas) can share one Docker daemon.
+func New(ctx context.Context, root, sandboxImage, owner string, log *slog.Logger) (*Runtime, error) {
 	cli, err := Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -84,7 +90,7 @@ func New(ctx context.Context, root, sandboxImage string, log *slog.Logger) (*Run
 		cli.Close()
 		return nil, err
 	}
-	r := &Runtime{cli: cli, root: root, sandboxImage: sandboxImage, log: log, followers: map[string]*follower{}}
+	r := &Runtime{cli: cli, root: root, sandboxImage: sandboxImage, owner: owner, log: log, followers: map[string]*follower{}}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	if err := r.adopt(ctx); err != nil {
 		r.Close()
@@ -138,7 +144,7 @@ func (r *Runtime) Start(ctx context.Context, cfg runtime.ContainerConfig) (runti
 	if err != nil {
 		return runtime.ContainerStatus{}, err
 	}
-	config, host, err := containerConfig(cfg, sandboxID)
+	config, host, err := containerConfig(cfg, sandboxID, r.owner)
 	if err != nil {
 		return runtime.ContainerStatus{}, err
 	}
@@ -229,8 +235,8 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 }
 
 // List inspects every container labelled as Marina's.
-func (r *Runtime) List(ctx context.Context) ([]runtime.ContainerStatus, error) {
-	cs, err := r.inspectAll(ctx, typeContainer)
+func (r *Runtime) List(ctx context.Context, podUID string) ([]runtime.ContainerStatus, error) {
+	cs, err := r.inspectAll(ctx, typeContainer, podUID)
 	if err != nil {
 		return nil, err
 	}
@@ -243,12 +249,14 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.ContainerStatus, error) {
 	return out, nil
 }
 
-// inspectAll inspects the containers with label io.marina.type=typ.
-func (r *Runtime) inspectAll(ctx context.Context, typ string) ([]container.InspectResponse, error) {
-	list, err := r.cli.ContainerList(ctx, container.ListOptions{
-		All:     true,
-		Filters: filters.NewArgs(filters.Arg("label", labelType+"="+typ)),
-	})
+// inspectAll inspects this runtime's containers of type typ: of the pod
+// with podUID, or all of them when it is "".
+func (r *Runtime) inspectAll(ctx context.Context, typ, podUID string) ([]container.InspectResponse, error) {
+	f := filters.NewArgs(filters.Arg("label", labelType+"="+typ), filters.Arg("label", labelOwner+"="+r.owner))
+	if podUID != "" {
+		f.Add("label", labelPodUID+"="+podUID)
+	}
+	list, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
 		return nil, fmt.Errorf("list docker containers: %w", err)
 	}

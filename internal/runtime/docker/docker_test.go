@@ -87,7 +87,7 @@ func removePodAtEnd(t *testing.T, cli client.APIClient, podUID string) {
 
 func newRuntime(t *testing.T, root, sandboxImage string) *Runtime {
 	t.Helper()
-	r, err := New(context.Background(), root, sandboxImage, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r, err := New(context.Background(), root, sandboxImage, "docker-test-"+filepath.Base(root), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestPodLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = newRuntime(t, root, sandboxImage)
-	list, err := r.List(ctx)
+	list, err := r.List(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func (r *Runtime) openLog(id string, maxSize int64, maxFiles int) (*containerlog
 // adopt starts following the logs of the containers already in Docker,
 // from where their files end.
 func (r *Runtime) adopt(ctx context.Context) error {
-	cs, err := r.inspectAll(ctx, typeContainer)
+	cs, err := r.inspectAll(ctx, typeContainer, "")
 	if err != nil {
 		return err
 	}

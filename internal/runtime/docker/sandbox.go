@@ -57,6 +57,7 @@ func (r *Runtime) createSandbox(ctx context.Context, cfg runtime.SandboxConfig) 
 		ExposedPorts: exposed,
 		Labels: map[string]string{
 			labelType:         typeSandbox,
+			labelOwner:        r.owner,
 			labelPodUID:       cfg.PodUID,
 			labelPodNamespace: cfg.PodNamespace,
 			labelPodName:      cfg.PodName,

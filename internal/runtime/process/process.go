@@ -228,7 +228,7 @@ func (r *Runtime) Remove(ctx context.Context, id string) error {
 }
 
 // List reads every container directory.
-func (r *Runtime) List(ctx context.Context) ([]runtime.ContainerStatus, error) {
+func (r *Runtime) List(ctx context.Context, podUID string) ([]runtime.ContainerStatus, error) {
 	entries, err := os.ReadDir(r.Root)
 	if err != nil {
 		return nil, err
@@ -237,6 +237,9 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.ContainerStatus, error) {
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
+		}
+		if podUID != "" && !strings.HasPrefix(e.Name(), podUID+"_") {
+			continue // container directories are <podUID>_<name>_<attempt>
 		}
 		st, err := r.Status(ctx, e.Name())
 		if err != nil {
