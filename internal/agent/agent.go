@@ -40,6 +40,11 @@ import (
 	"github.com/marina-orchestrator/marina/internal/runtime/process"
 )
 
+// podWorkers is how many pods the agent syncs at once. Starting a pod
+// mostly waits on its runtime (Docker creating and starting two
+// containers), so more pods than cores start side by side.
+const podWorkers = 16
+
 // DefaultPort is the agent API's port, the kubelet's.
 const DefaultPort = 10250
 
@@ -222,7 +227,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pod manager: %w", err)
 	}
-	go pods.run(ctx, 4)
+	go pods.run(ctx, podWorkers)
 	agentAPI := &http.Server{
 		Handler:           (&server{pods: pods, log: a.log}).handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -40,6 +40,8 @@ type Runtime interface {
 	// ends. It blocks for as long as the command runs; ctx ending kills
 	// the command.
 	Exec(ctx context.Context, id string, req ExecRequest) (exitCode int, err error)
+	// Stats reports a running container's resource use so far.
+	Stats(ctx context.Context, id string) (Stats, error)
 	// PrepareSandbox makes what a pod's containers share (for docker, a
 	// sandbox container holding the pod's network namespace) and returns
 	// the pod's IP. It is called before each container start and must be
@@ -49,6 +51,16 @@ type Runtime interface {
 	// RemoveSandbox removes a pod's sandbox after its containers have
 	// been stopped and removed. Removing a missing sandbox is a no-op.
 	RemoveSandbox(ctx context.Context, podUID string) error
+}
+
+// Stats are a container's resource use at one time.
+type Stats struct {
+	Time time.Time
+	// CPU is the CPU time its processes have used so far.
+	CPU time.Duration
+	// MemoryBytes is its working set: the memory it uses that the kernel
+	// cannot simply drop (no page cache of inactive files).
+	MemoryBytes int64
 }
 
 // SandboxConfig describes a pod's sandbox.

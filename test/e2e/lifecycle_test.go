@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 )
 
 // TestProbesInitContainersAndHooks: a readiness probe holds a pod unready
@@ -138,6 +139,23 @@ func TestProbesInitContainersAndHooks(t *testing.T) {
 			return fmt.Errorf("init-fails: the main container should never have started: %+v", cs)
 		}
 		return nil
+	})
+
+	// A pod asking for a runtime this node does not offer (the harness
+	// runs `up --runtimes process`) waits, saying how to get it.
+	noDocker := processPod("wants-docker", "n1", corev1.RestartPolicyAlways, "exec sleep 600")
+	noDocker.Spec.RuntimeClassName = ptr.To("docker")
+	create(noDocker)
+	eventually(t, 20*time.Second, func() error {
+		p, err := pods.Get(ctx, "wants-docker", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Status.Phase != corev1.PodPending || len(p.Status.ContainerStatuses) != 1 || p.Status.ContainerStatuses[0].State.Waiting == nil ||
+			p.Status.ContainerStatuses[0].State.Waiting.Reason != "RuntimeNotOffered" {
+			return fmt.Errorf("wants-docker: %s %+v", p.Status.Phase, p.Status.ContainerStatuses)
+		}
+		return hasEvents(s, "wants-docker", "RuntimeNotOffered: node n1 does not offer the docker runtime (it offers process): install and start Docker")
 	})
 
 	// hooked: deleting runs the preStop hook first.

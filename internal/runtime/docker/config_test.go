@@ -213,3 +213,17 @@ func TestHostname(t *testing.T) {
 		t.Errorf("hostname(web) = %q", got)
 	}
 }
+
+func TestStatsOf(t *testing.T) {
+	var s container.StatsResponse
+	s.CPUStats.CPUUsage.TotalUsage = 1_500_000_000
+	s.MemoryStats.Usage = 10 << 20
+	s.MemoryStats.Stats = map[string]uint64{"total_inactive_file": 4 << 20}
+	if got := statsOf(s); got.CPU != 1500*time.Millisecond || got.MemoryBytes != 6<<20 {
+		t.Errorf("cgroup v1 sample: %+v", got)
+	}
+	s.MemoryStats.Stats = map[string]uint64{"inactive_file": 1 << 20}
+	if got := statsOf(s); got.MemoryBytes != 9<<20 {
+		t.Errorf("cgroup v2 sample: %+v", got)
+	}
+}

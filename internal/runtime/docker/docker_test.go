@@ -241,6 +241,9 @@ func TestPodLifecycle(t *testing.T) {
 	if body, err := httpGet(fmt.Sprintf("http://127.0.0.1:%d/published", hostPort)); err != nil || body != "hello from web\n" {
 		t.Errorf("GET the published port: %q, %v", body, err)
 	}
+	if stats, err := r.Stats(ctx, server.ID); err != nil || stats.MemoryBytes <= 0 || stats.CPU <= 0 || stats.Time.IsZero() {
+		t.Errorf("stats of the running server: %+v, %v", stats, err)
+	}
 	dockerID, err := r.DockerID(ctx, server.ID)
 	if err != nil {
 		t.Fatal(err)
