@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -236,6 +237,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	go func() { _ = agentAPI.Serve(ln) }()
 	defer agentAPI.Close()
 	close(a.registered)
+	// Starting (the API server's and libraries' setup, building the
+	// sandbox image) leaves garbage the Go runtime would hand back to the
+	// system only slowly: hand it back now, once.
+	go func() {
+		time.Sleep(2 * time.Second)
+		debug.FreeOSMemory()
+	}()
 	go wait.UntilWithContext(ctx, func(ctx context.Context) { a.renewLease(ctx, node) }, a.cfg.HeartbeatInterval)
 	lastReport := a.now()
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
