@@ -16,6 +16,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/remotecommand"
 )
 
 // TestLogsExecPortForward drives kubectl logs, exec and port-forward
@@ -118,8 +120,33 @@ func TestLogsExecPortForward(t *testing.T) {
 		t.Errorf("exec -t: %v %q", err, out)
 	}
 
+	// A terminal, as `kubectl exec -it` asks for one from a terminal:
+	// client-go's WebSocket executor (what kubectl uses) with TTY.
+	if out := execTTY(t, s, "web", "tty"); !strings.HasPrefix(out, "/dev/pts/") {
+		t.Errorf("exec with a TTY: tty printed %q", out)
+	}
+
 	// port-forward reaches the pod's port.
 	portForwardGet(t, s, "pod/web", 8080, "Directory listing")
+}
+
+// execTTY runs command in pod's only container on a terminal, as
+// `kubectl exec -it` does, and returns what it printed.
+func execTTY(t *testing.T, s *Server, pod string, command ...string) string {
+	t.Helper()
+	req := s.Client.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Command: command, Stdin: true, Stdout: true, TTY: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewWebSocketExecutor(s.Config, "GET", req.URL().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader(""), Stdout: &out, Tty: true}); err != nil {
+		t.Fatalf("exec with a TTY: %v", err)
+	}
+	return strings.TrimSpace(out.String())
 }
 
 // portForwardGet runs kubectl port-forward to target's port and makes a
