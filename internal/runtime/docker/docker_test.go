@@ -67,6 +67,12 @@ func removeImageAtEnd(t *testing.T, cli client.APIClient, ref string) {
 	})
 }
 
+// removeImageAtEndIfPresent removes the image when the test ends, if it
+// is still there.
+func removeImageAtEndIfPresent(t *testing.T, cli client.APIClient, ref string) {
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true}) })
+}
+
 // removePodAtEnd force-removes every container of the pod when the test
 // ends, whatever the runtime under test did.
 func removePodAtEnd(t *testing.T, cli client.APIClient, podUID string) {
@@ -459,5 +465,44 @@ func TestDynamicSandboxBinary(t *testing.T) {
 	}
 	if err := r.RemoveSandbox(ctx, podUID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRemoveOldImages: of a repository's images, all but the one to keep
+// go, unless younger than the minimum age.
+func TestRemoveOldImages(t *testing.T) {
+	cli := dockerClient(t)
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repo := fmt.Sprintf("marina-test/gc-%d", time.Now().UnixNano())
+	var tags []string
+	for i := range 3 {
+		tag := fmt.Sprintf("%s:v%d", repo, i)
+		// Different content, different images.
+		if err := os.WriteFile(file, []byte(tag), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := buildImage(ctx, cli, tag, map[string]string{"/f": file}, []string{"/f"}); err != nil {
+			t.Fatal(err)
+		}
+			removeImageAtEndIfPresent(t, cli, tag)
+		tags = append(tags, tag)
+	}
+	present := func(tag string) bool {
+		_, err := cli.ImageInspect(ctx, tag)
+		return err == nil
+	}
+	removeOldImages(ctx, cli, repo, tags[2], time.Hour)
+	for _, tag := range tags {
+		if !present(tag) {
+			t.Fatalf("%s was removed although younger than the minimum age", tag)
+		}
+	}
+	removeOldImages(ctx, cli, repo, tags[2], 0)
+	if present(tags[0]) || present(tags[1]) || !present(tags[2]) {
+		t.Errorf("after removing all but %s: present %v %v %v", tags[2], present(tags[0]), present(tags[1]), present(tags[2]))
 	}
 }

@@ -11,11 +11,13 @@ import (
 	"io"
 	"os"
 	"path"
+	"time"
 	"path/filepath"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
@@ -117,7 +119,32 @@ func EnsureSandboxImage(ctx context.Context, cli client.APIClient, binaryPath st
 	if err := buildImage(ctx, cli, tag, files, []string{"/marina", "pause"}); err != nil {
 		return "", fmt.Errorf("build sandbox image: %w", err)
 	}
+	removeOldImages(ctx, cli, SandboxRepository, tag, time.Hour)
 	return tag, nil
+}
+
+// removeOldImages removes the images of repository (the sandbox images of
+// earlier marina binaries) but keep, so upgrades do not pile them up on
+// the node. Docker refuses to remove one that a sandbox still runs from;
+// that one stays until next time. Images younger than minAge stay too:
+// another marina on this Docker daemon may have just built one and not
+// yet started a sandbox from it.
+func removeOldImages(ctx context.Context, cli client.APIClient, repository, keep string, minAge time.Duration) {
+	list, err := cli.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", repository))})
+	if err != nil {
+		return
+	}
+	cutoff := time.Now().Add(-minAge).Unix()
+	for _, img := range list {
+		if minAge > 0 && img.Created > cutoff {
+			continue
+		}
+		for _, ref := range img.RepoTags {
+			if ref != keep {
+				_, _ = cli.ImageRemove(ctx, ref, image.RemoveOptions{PruneChildren: true})
+			}
+		}
+	}
 }
 
 func fileHash(p string) ([]byte, error) {
