@@ -488,7 +488,7 @@ func TestRemoveOldImages(t *testing.T) {
 		if err := buildImage(ctx, cli, tag, map[string]string{"/f": file}, []string{"/f"}); err != nil {
 			t.Fatal(err)
 		}
-			removeImageAtEndIfPresent(t, cli, tag)
+		removeImageAtEndIfPresent(t, cli, tag)
 		tags = append(tags, tag)
 	}
 	present := func(tag string) bool {

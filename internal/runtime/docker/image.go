@@ -11,9 +11,9 @@ import (
 	"io"
 	"os"
 	"path"
-	"time"
 	"path/filepath"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
