@@ -1,0 +1,222 @@
+package framework
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Resource is an amount of every resource a pod can request.
+type Resource struct {
+	MilliCPU         int64
+	Memory           int64
+	EphemeralStorage int64
+	// Pods counts pods, against the node's pods capacity.
+	Pods int64
+	// Scalar holds extended resources (nvidia.com/gpu, hugepages-*), in
+	// their integer units.
+	Scalar map[corev1.ResourceName]int64
+}
+
+// Add adds r2 to r.
+func (r *Resource) Add(r2 Resource) {
+	r.MilliCPU += r2.MilliCPU
+	r.Memory += r2.Memory
+	r.EphemeralStorage += r2.EphemeralStorage
+	r.Pods += r2.Pods
+	for name, v := range r2.Scalar {
+		if r.Scalar == nil {
+			r.Scalar = map[corev1.ResourceName]int64{}
+		}
+		r.Scalar[name] += v
+	}
+}
+
+// Sub takes r2 away from r.
+func (r *Resource) Sub(r2 Resource) {
+	r.MilliCPU -= r2.MilliCPU
+	r.Memory -= r2.Memory
+	r.EphemeralStorage -= r2.EphemeralStorage
+	r.Pods -= r2.Pods
+	for name, v := range r2.Scalar {
+		if r.Scalar != nil {
+			r.Scalar[name] -= v
+		}
+	}
+}
+
+// ResourceFromList reads a ResourceList (a node's allocatable, or a
+// container's requests).
+func ResourceFromList(l corev1.ResourceList) Resource {
+	var r Resource
+	for name, q := range l {
+		switch name {
+		case corev1.ResourceCPU:
+			r.MilliCPU = q.MilliValue()
+		case corev1.ResourceMemory:
+			r.Memory = q.Value()
+		case corev1.ResourceEphemeralStorage:
+			r.EphemeralStorage = q.Value()
+		case corev1.ResourcePods:
+			r.Pods = q.Value()
+		default:
+			if isScalar(name) {
+				if r.Scalar == nil {
+					r.Scalar = map[corev1.ResourceName]int64{}
+				}
+				r.Scalar[name] = q.Value()
+			}
+		}
+	}
+	return r
+}
+
+// isScalar reports whether name is an extended resource or hugepages:
+// anything with a domain prefix (nvidia.com/gpu) or hugepages-.
+func isScalar(name corev1.ResourceName) bool {
+	s := string(name)
+	if len(s) > 10 && s[:10] == "hugepages-" {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// PodRequests is what a pod asks of a node, as Kubernetes computes it: the
+// larger of the sum of its containers' requests and each init
+// container's, plus the pod's overhead, and one pod.
+func PodRequests(pod *corev1.Pod) Resource {
+	var sum Resource
+	for i := range pod.Spec.Containers {
+		sum.Add(ResourceFromList(pod.Spec.Containers[i].Resources.Requests))
+	}
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			sum.Add(ResourceFromList(c.Resources.Requests)) // a sidecar runs alongside
+			continue
+		}
+		init := ResourceFromList(c.Resources.Requests)
+		sum.MilliCPU = max(sum.MilliCPU, init.MilliCPU)
+		sum.Memory = max(sum.Memory, init.Memory)
+		sum.EphemeralStorage = max(sum.EphemeralStorage, init.EphemeralStorage)
+		for name, v := range init.Scalar {
+			if sum.Scalar == nil {
+				sum.Scalar = map[corev1.ResourceName]int64{}
+			}
+			sum.Scalar[name] = max(sum.Scalar[name], v)
+		}
+	}
+	sum.Add(ResourceFromList(pod.Spec.Overhead))
+	sum.Pods = 1
+	return sum
+}
+
+// HostPort is a port a pod takes on its node's addresses.
+type HostPort struct {
+	IP       string // "" or 0.0.0.0: every address
+	Protocol corev1.Protocol
+	Port     int32
+}
+
+// NodeInfo is a node and the pods bound to it (or assumed bound while
+// their binding is in flight), as one scheduling cycle sees them.
+type NodeInfo struct {
+	Node *corev1.Node
+	Pods []*corev1.Pod
+	// Allocatable is the node's allocatable; Requested the sum of its
+	// pods' requests.
+	Allocatable Resource
+	Requested   Resource
+	// UsedPorts are the host ports its pods take.
+	UsedPorts map[HostPort]bool
+}
+
+// NewNodeInfo returns the NodeInfo of node with pods.
+func NewNodeInfo(node *corev1.Node, pods ...*corev1.Pod) *NodeInfo {
+	n := &NodeInfo{Node: node, UsedPorts: map[HostPort]bool{}}
+	if node != nil {
+		n.Allocatable = ResourceFromList(node.Status.Allocatable)
+	}
+	for _, p := range pods {
+		n.AddPod(p)
+	}
+	return n
+}
+
+// Name is the node's name.
+func (n *NodeInfo) Name() string { return n.Node.Name }
+
+// AddPod accounts for a pod bound to the node.
+func (n *NodeInfo) AddPod(p *corev1.Pod) {
+	n.Pods = append(n.Pods, p)
+	n.Requested.Add(PodRequests(p))
+	for _, hp := range PodHostPorts(p) {
+		n.UsedPorts[hp] = true
+	}
+}
+
+// RemovePod takes a pod off the node (by UID); false if it was not there.
+func (n *NodeInfo) RemovePod(p *corev1.Pod) bool {
+	for i, q := range n.Pods {
+		if q.UID != p.UID {
+			continue
+		}
+		n.Pods = append(n.Pods[:i:i], n.Pods[i+1:]...)
+		n.Requested.Sub(PodRequests(q))
+		for _, hp := range PodHostPorts(q) {
+			delete(n.UsedPorts, hp)
+		}
+		return true
+	}
+	return false
+}
+
+// Clone copies the NodeInfo (not the node and pod objects).
+func (n *NodeInfo) Clone() *NodeInfo {
+	c := &NodeInfo{Node: n.Node, Pods: append([]*corev1.Pod(nil), n.Pods...), Allocatable: n.Allocatable, UsedPorts: map[HostPort]bool{}}
+	c.Requested.Add(n.Requested)
+	for hp := range n.UsedPorts {
+		c.UsedPorts[hp] = true
+	}
+	return c
+}
+
+// PodHostPorts are the host ports a pod's containers ask for.
+func PodHostPorts(p *corev1.Pod) []HostPort {
+	var out []HostPort
+	for _, c := range p.Spec.Containers {
+		for _, port := range c.Ports {
+			if port.HostPort <= 0 {
+				continue
+			}
+			proto := port.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
+			out = append(out, HostPort{IP: port.HostIP, Protocol: proto, Port: port.HostPort})
+		}
+	}
+	return out
+}
+
+// Snapshot is the cluster as one scheduling cycle sees it: every node
+// with its pods. It is read-only during a cycle.
+type Snapshot struct {
+	Nodes  []*NodeInfo
+	byName map[string]*NodeInfo
+}
+
+// NewSnapshot indexes nodes by name.
+func NewSnapshot(nodes []*NodeInfo) *Snapshot {
+	s := &Snapshot{Nodes: nodes, byName: make(map[string]*NodeInfo, len(nodes))}
+	for _, n := range nodes {
+		s.byName[n.Name()] = n
+	}
+	return s
+}
+
+// Get returns the named node, nil if the snapshot has none.
+func (s *Snapshot) Get(name string) *NodeInfo { return s.byName[name] }
