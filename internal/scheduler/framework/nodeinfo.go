@@ -84,34 +84,51 @@ func isScalar(name corev1.ResourceName) bool {
 	return false
 }
 
-// PodRequests is what a pod asks of a node, as Kubernetes computes it: the
-// larger of the sum of its containers' requests and each init
-// container's, plus the pod's overhead, and one pod.
+// PodRequests is what a pod asks of a node, as Kubernetes computes it:
+// the larger of what runs together at the end (the containers and the
+// sidecars, init containers with restartPolicy Always) and the peak
+// while the init containers run one by one (each with the sidecars
+// started before it), plus the pod's overhead, and one pod.
 func PodRequests(pod *corev1.Pod) Resource {
-	var sum Resource
+	var containers, sidecars, initPeak Resource
 	for i := range pod.Spec.Containers {
-		sum.Add(ResourceFromList(pod.Spec.Containers[i].Resources.Requests))
+		containers.Add(ResourceFromList(pod.Spec.Containers[i].Resources.Requests))
 	}
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
+		r := ResourceFromList(c.Resources.Requests)
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			sum.Add(ResourceFromList(c.Resources.Requests)) // a sidecar runs alongside
+			sidecars.Add(r)
+			initPeak = maxResource(initPeak, sidecars)
 			continue
 		}
-		init := ResourceFromList(c.Resources.Requests)
-		sum.MilliCPU = max(sum.MilliCPU, init.MilliCPU)
-		sum.Memory = max(sum.Memory, init.Memory)
-		sum.EphemeralStorage = max(sum.EphemeralStorage, init.EphemeralStorage)
-		for name, v := range init.Scalar {
-			if sum.Scalar == nil {
-				sum.Scalar = map[corev1.ResourceName]int64{}
+		r.Add(sidecars)
+		initPeak = maxResource(initPeak, r)
+	}
+	containers.Add(sidecars)
+	total := maxResource(containers, initPeak)
+	total.Add(ResourceFromList(pod.Spec.Overhead))
+	total.Pods = 1
+	return total
+}
+
+// maxResource is the larger of a and b in each resource.
+func maxResource(a, b Resource) Resource {
+	out := Resource{
+		MilliCPU:         max(a.MilliCPU, b.MilliCPU),
+		Memory:           max(a.Memory, b.Memory),
+		EphemeralStorage: max(a.EphemeralStorage, b.EphemeralStorage),
+		Pods:             max(a.Pods, b.Pods),
+	}
+	for _, r := range []Resource{a, b} {
+		for name, v := range r.Scalar {
+			if out.Scalar == nil {
+				out.Scalar = map[corev1.ResourceName]int64{}
 			}
-			sum.Scalar[name] = max(sum.Scalar[name], v)
+			out.Scalar[name] = max(out.Scalar[name], v)
 		}
 	}
-	sum.Add(ResourceFromList(pod.Spec.Overhead))
-	sum.Pods = 1
-	return sum
+	return out
 }
 
 // HostPort is a port a pod takes on its node's addresses.
