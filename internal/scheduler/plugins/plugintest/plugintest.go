@@ -1,0 +1,230 @@
+// Package plugintest builds the pods and nodes that scheduler plugin tests
+// need, in the style of kube-scheduler's test wrappers:
+//
+//	pod := plugintest.MakePod("web").Req("cpu", "500m").Toleration("dedicated", "gpu", "NoSchedule").Obj()
+//	node := plugintest.MakeNode("n1").Capacity("cpu", "2", "pods", "110").Label("zone", "a").Obj()
+//
+// It is for tests only.
+package plugintest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/marina-orchestrator/marina/internal/scheduler/framework"
+)
+
+// Res parses name, quantity pairs into a ResourceList:
+// Res("cpu", "1", "memory", "1Gi"). It panics on an odd count or a bad
+// quantity, which is a mistake in the test.
+func Res(pairs ...string) corev1.ResourceList {
+	if len(pairs)%2 != 0 {
+		panic(fmt.Sprintf("plugintest.Res: odd number of arguments %q", pairs))
+	}
+	l := corev1.ResourceList{}
+	for i := 0; i < len(pairs); i += 2 {
+		l[corev1.ResourceName(pairs[i])] = resource.MustParse(pairs[i+1])
+	}
+	return l
+}
+
+// PodWrapper builds a pod.
+type PodWrapper struct{ pod corev1.Pod }
+
+// MakePod starts a pod in namespace default with one container that
+// requests nothing.
+func MakePod(name string) *PodWrapper {
+	return &PodWrapper{pod: corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", UID: types.UID(name)},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c0", Image: "busybox"}}},
+	}}
+}
+
+// Obj returns the pod.
+func (p *PodWrapper) Obj() *corev1.Pod { return p.pod.DeepCopy() }
+
+// Req sets the first container's requests to the name, quantity pairs.
+func (p *PodWrapper) Req(pairs ...string) *PodWrapper {
+	p.pod.Spec.Containers[0].Resources.Requests = Res(pairs...)
+	return p
+}
+
+// Container adds a container with the given requests (none when no
+// pairs are given).
+func (p *PodWrapper) Container(pairs ...string) *PodWrapper {
+	c := corev1.Container{Name: fmt.Sprintf("c%d", len(p.pod.Spec.Containers)), Image: "busybox"}
+	if len(pairs) > 0 {
+		c.Resources.Requests = Res(pairs...)
+	}
+	p.pod.Spec.Containers = append(p.pod.Spec.Containers, c)
+	return p
+}
+
+// InitContainer adds an init container with the given requests.
+func (p *PodWrapper) InitContainer(pairs ...string) *PodWrapper {
+	c := corev1.Container{Name: fmt.Sprintf("init%d", len(p.pod.Spec.InitContainers)), Image: "busybox"}
+	if len(pairs) > 0 {
+		c.Resources.Requests = Res(pairs...)
+	}
+	p.pod.Spec.InitContainers = append(p.pod.Spec.InitContainers, c)
+	return p
+}
+
+// Overhead sets the pod's overhead.
+func (p *PodWrapper) Overhead(pairs ...string) *PodWrapper {
+	p.pod.Spec.Overhead = Res(pairs...)
+	return p
+}
+
+// RuntimeClass sets spec.runtimeClassName.
+func (p *PodWrapper) RuntimeClass(name string) *PodWrapper {
+	p.pod.Spec.RuntimeClassName = &name
+	return p
+}
+
+// NodeSelector sets spec.nodeSelector from key, value pairs.
+func (p *PodWrapper) NodeSelector(pairs ...string) *PodWrapper {
+	p.pod.Spec.NodeSelector = map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		p.pod.Spec.NodeSelector[pairs[i]] = pairs[i+1]
+	}
+	return p
+}
+
+func (p *PodWrapper) nodeAffinity() *corev1.NodeAffinity {
+	if p.pod.Spec.Affinity == nil {
+		p.pod.Spec.Affinity = &corev1.Affinity{}
+	}
+	if p.pod.Spec.Affinity.NodeAffinity == nil {
+		p.pod.Spec.Affinity.NodeAffinity = &corev1.NodeAffinity{}
+	}
+	return p.pod.Spec.Affinity.NodeAffinity
+}
+
+// Required sets requiredDuringSchedulingIgnoredDuringExecution to the
+// given terms (ORed).
+func (p *PodWrapper) Required(terms ...corev1.NodeSelectorTerm) *PodWrapper {
+	p.nodeAffinity().RequiredDuringSchedulingIgnoredDuringExecution = &corev1.NodeSelector{NodeSelectorTerms: terms}
+	return p
+}
+
+// Preferred adds a preferredDuringSchedulingIgnoredDuringExecution term.
+func (p *PodWrapper) Preferred(weight int32, term corev1.NodeSelectorTerm) *PodWrapper {
+	na := p.nodeAffinity()
+	na.PreferredDuringSchedulingIgnoredDuringExecution = append(na.PreferredDuringSchedulingIgnoredDuringExecution,
+		corev1.PreferredSchedulingTerm{Weight: weight, Preference: term})
+	return p
+}
+
+// Toleration adds a toleration: operator Equal when value is set,
+// Exists when it is empty.
+func (p *PodWrapper) Toleration(key, value string, effect corev1.TaintEffect) *PodWrapper {
+	op := corev1.TolerationOpEqual
+	if value == "" {
+		op = corev1.TolerationOpExists
+	}
+	p.pod.Spec.Tolerations = append(p.pod.Spec.Tolerations, corev1.Toleration{Key: key, Operator: op, Value: value, Effect: effect})
+	return p
+}
+
+// Tolerations appends tolerations as given.
+func (p *PodWrapper) Tolerations(ts ...corev1.Toleration) *PodWrapper {
+	p.pod.Spec.Tolerations = append(p.pod.Spec.Tolerations, ts...)
+	return p
+}
+
+// HostPort adds a container port with a host port to the first
+// container; ip and protocol may be empty.
+func (p *PodWrapper) HostPort(ip string, protocol corev1.Protocol, port int32) *PodWrapper {
+	c := &p.pod.Spec.Containers[0]
+	c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: port, HostPort: port, HostIP: ip, Protocol: protocol})
+	return p
+}
+
+// Term is a node selector term of match expressions.
+func Term(reqs ...corev1.NodeSelectorRequirement) corev1.NodeSelectorTerm {
+	return corev1.NodeSelectorTerm{MatchExpressions: reqs}
+}
+
+// Expr is a node selector requirement.
+func Expr(key string, op corev1.NodeSelectorOperator, values ...string) corev1.NodeSelectorRequirement {
+	return corev1.NodeSelectorRequirement{Key: key, Operator: op, Values: values}
+}
+
+// NodeWrapper builds a node.
+type NodeWrapper struct{ node corev1.Node }
+
+// MakeNode starts a node that is Ready, with the hostname label and no
+// allocatable resources.
+func MakeNode(name string) *NodeWrapper {
+	return &NodeWrapper{node: corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelHostname: name}},
+		Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{
+			{Type: corev1.NodeReady, Status: corev1.ConditionTrue},
+		}},
+	}}
+}
+
+// Obj returns the node.
+func (n *NodeWrapper) Obj() *corev1.Node { return n.node.DeepCopy() }
+
+// Capacity sets capacity and allocatable to the name, quantity pairs.
+func (n *NodeWrapper) Capacity(pairs ...string) *NodeWrapper {
+	n.node.Status.Capacity = Res(pairs...)
+	n.node.Status.Allocatable = Res(pairs...)
+	return n
+}
+
+// Label sets a label.
+func (n *NodeWrapper) Label(key, value string) *NodeWrapper {
+	n.node.Labels[key] = value
+	return n
+}
+
+// Taint adds a taint.
+func (n *NodeWrapper) Taint(key, value string, effect corev1.TaintEffect) *NodeWrapper {
+	n.node.Spec.Taints = append(n.node.Spec.Taints, corev1.Taint{Key: key, Value: value, Effect: effect})
+	return n
+}
+
+// Unschedulable cordons the node.
+func (n *NodeWrapper) Unschedulable() *NodeWrapper {
+	n.node.Spec.Unschedulable = true
+	return n
+}
+
+// Condition sets a condition's status, adding the condition if missing.
+func (n *NodeWrapper) Condition(typ corev1.NodeConditionType, status corev1.ConditionStatus) *NodeWrapper {
+	for i := range n.node.Status.Conditions {
+		if n.node.Status.Conditions[i].Type == typ {
+			n.node.Status.Conditions[i].Status = status
+			return n
+		}
+	}
+	n.node.Status.Conditions = append(n.node.Status.Conditions, corev1.NodeCondition{Type: typ, Status: status})
+	return n
+}
+
+// NoConditions drops every condition, as for a node that never reported.
+func (n *NodeWrapper) NoConditions() *NodeWrapper {
+	n.node.Status.Conditions = nil
+	return n
+}
+
+// ExpectStatus fails the test unless st has code and exactly reasons (a
+// nil status is Success with none).
+func ExpectStatus(t *testing.T, st *framework.Status, code framework.Code, reasons []string) {
+	t.Helper()
+	if got := framework.CodeOf(st); got != code {
+		t.Fatalf("code = %v, want %v (%v)", got, code, st)
+	}
+	if st != nil && !slices.Equal(st.Reasons, reasons) {
+		t.Errorf("reasons = %q, want %q", st.Reasons, reasons)
+	}
+}
