@@ -8,6 +8,7 @@
 package plugintest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -226,5 +227,44 @@ func ExpectStatus(t *testing.T, st *framework.Status, code framework.Code, reaso
 	}
 	if st != nil && !slices.Equal(st.Reasons, reasons) {
 		t.Errorf("reasons = %q, want %q", st.Reasons, reasons)
+	}
+}
+
+// NormalizingScorer is a Score plugin with PreScore and NormalizeScore.
+type NormalizingScorer interface {
+	framework.PreScorePlugin
+	framework.ScorePlugin
+	framework.ScoreNormalizer
+}
+
+// ExpectScores runs pl's PreScore, then Score on each node and
+// NormalizeScore, and checks the raw and normalized scores. A nil want
+// means PreScore must skip the pod.
+func ExpectScores(t *testing.T, pl NormalizingScorer, pod *corev1.Pod, nodes []*framework.NodeInfo, raw, want []int64) {
+	t.Helper()
+	ctx := context.Background()
+	state := framework.NewCycleState()
+	st := pl.PreScore(ctx, state, pod, nodes)
+	if skipped := framework.CodeOf(st) == framework.Skip; skipped != (want == nil) {
+		t.Fatalf("PreScore = %v, want skip %v", st, want == nil)
+	}
+	if want == nil {
+		return
+	}
+	scores := make([]int64, len(nodes))
+	for i, n := range nodes {
+		var st *framework.Status
+		if scores[i], st = pl.Score(ctx, state, pod, n); !st.IsSuccess() {
+			t.Fatalf("Score: %v", st)
+		}
+	}
+	if !slices.Equal(scores, raw) {
+		t.Errorf("raw scores = %v, want %v", scores, raw)
+	}
+	if st := pl.NormalizeScore(ctx, state, pod, scores); !st.IsSuccess() {
+		t.Fatalf("NormalizeScore: %v", st)
+	}
+	if !slices.Equal(scores, want) {
+		t.Errorf("normalized = %v, want %v", scores, want)
 	}
 }

@@ -2,7 +2,6 @@ package tainttoleration
 
 import (
 	"context"
-	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -92,30 +91,7 @@ func TestScore(t *testing.T) {
 			for i, n := range tt.nodes {
 				nodes[i] = framework.NewNodeInfo(n)
 			}
-			state := framework.NewCycleState()
-			st := pl.PreScore(context.Background(), state, tt.pod, nodes)
-			if skipped := framework.CodeOf(st) == framework.Skip; skipped != (tt.want == nil) {
-				t.Fatalf("PreScore = %v, want skip %v", st, tt.want == nil)
-			}
-			if tt.want == nil {
-				return
-			}
-			scores := make([]int64, len(nodes))
-			for i, n := range nodes {
-				var st *framework.Status
-				if scores[i], st = pl.Score(context.Background(), state, tt.pod, n); !st.IsSuccess() {
-					t.Fatalf("Score: %v", st)
-				}
-			}
-			if !slices.Equal(scores, tt.raw) {
-				t.Errorf("raw scores = %v, want %v", scores, tt.raw)
-			}
-			if st := pl.NormalizeScore(context.Background(), state, tt.pod, scores); !st.IsSuccess() {
-				t.Fatalf("NormalizeScore: %v", st)
-			}
-			if !slices.Equal(scores, tt.want) {
-				t.Errorf("normalized = %v, want %v", scores, tt.want)
-			}
+			pt.ExpectScores(t, pl, tt.pod, nodes, tt.raw, tt.want)
 		})
 	}
 }
