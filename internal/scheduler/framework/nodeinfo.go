@@ -88,7 +88,8 @@ func isScalar(name corev1.ResourceName) bool {
 // the larger of what runs together at the end (the containers and the
 // sidecars, init containers with restartPolicy Always) and the peak
 // while the init containers run one by one (each with the sidecars
-// started before it), plus the pod's overhead, and one pod.
+// started before it), or the pod-level requests where the pod gives them
+// (spec.resources), plus the pod's overhead, and one pod.
 func PodRequests(pod *corev1.Pod) Resource {
 	var containers, sidecars, initPeak Resource
 	for i := range pod.Spec.Containers {
@@ -107,6 +108,16 @@ func PodRequests(pod *corev1.Pod) Resource {
 	}
 	containers.Add(sidecars)
 	total := maxResource(containers, initPeak)
+	if pod.Spec.Resources != nil {
+		// Pod-level requests, where given, replace the containers' sum.
+		level := ResourceFromList(pod.Spec.Resources.Requests)
+		if _, ok := pod.Spec.Resources.Requests[corev1.ResourceCPU]; ok {
+			total.MilliCPU = level.MilliCPU
+		}
+		if _, ok := pod.Spec.Resources.Requests[corev1.ResourceMemory]; ok {
+			total.Memory = level.Memory
+		}
+	}
 	total.Add(ResourceFromList(pod.Spec.Overhead))
 	total.Pods = 1
 	return total

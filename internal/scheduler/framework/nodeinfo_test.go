@@ -31,6 +31,11 @@ func TestPodRequests(t *testing.T) {
 	if got.MilliCPU != 810 || got.Memory != 1<<30 || got.Pods != 1 || got.Scalar["nvidia.com/gpu"] != 2 {
 		t.Errorf("PodRequests = %+v; want 810m cpu (500+250+50 sidecar+10 overhead), 1Gi memory, 1 pod, 2 GPUs", got)
 	}
+	// Pod-level requests replace the containers' for what they give.
+	pod.Spec.Resources = &corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2")}}
+	if got := PodRequests(pod); got.MilliCPU != 2010 || got.Memory != 1<<30 {
+		t.Errorf("with a pod-level cpu request of 2: %+v; want 2010m cpu (with overhead), memory from the containers", got)
+	}
 }
 
 func TestNodeInfoAddRemove(t *testing.T) {
