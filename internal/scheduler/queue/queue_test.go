@@ -1,0 +1,157 @@
+package queue
+
+import (
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock                   { return &clock{t: time.Unix(1000, 0)} }
+func pod(ns, name string, prio int32) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(ns + "/" + name)},
+		Spec: corev1.PodSpec{Priority: &prio}}
+}
+
+func popAll(q *Queue) []string {
+	var out []string
+	for p := q.TryPop(); p != nil; p = q.TryPop() {
+		out = append(out, p.Name)
+		q.Done(p)
+	}
+	return out
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestOrderPriorityThenAge(t *testing.T) {
+	c := newClock()
+	q := New(nil, c.now)
+	for _, p := range []*corev1.Pod{pod("a", "old-low", 0), pod("a", "high", 100), pod("b", "mid", 10)} {
+		q.Add(p)
+		c.advance(time.Second)
+	}
+	q.Add(pod("a", "young-low", 0))
+	if got, want := popAll(q), []string{"high", "mid", "old-low", "young-low"}; !equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+func TestOrderFairShare(t *testing.T) {
+	c := newClock()
+	shares := map[string]float64{"heavy": 0.6, "light": 0.1}
+	q := New(func(ns string) float64 { return shares[ns] }, c.now)
+	q.Add(pod("heavy", "h1", 0))
+	c.advance(time.Second)
+	q.Add(pod("light", "l1", 0))
+	c.advance(time.Second)
+	q.Add(pod("heavy", "h2", 5)) // priority still comes first
+	if got, want := popAll(q), []string{"h2", "l1", "h1"}; !equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	// Without fair sharing the older pod goes first.
+	q = New(nil, c.now)
+	q.Add(pod("heavy", "h1", 0))
+	c.advance(time.Second)
+	q.Add(pod("light", "l1", 0))
+	if got, want := popAll(q), []string{"h1", "l1"}; !equal(got, want) {
+		t.Errorf("without fair sharing: %v, want %v", got, want)
+	}
+}
+
+func TestUnschedulableWaitsForAnEventAndItsBackoff(t *testing.T) {
+	c := newClock()
+	q := New(nil, c.now)
+	p := pod("a", "p", 0)
+	q.Add(p)
+	if q.TryPop() == nil {
+		t.Fatal("nothing to pop")
+	}
+	q.Unschedulable(p)
+	c.advance(time.Minute)
+	if q.TryPop() != nil {
+		t.Fatal("an unschedulable pod came back without a cluster event")
+	}
+	q.MoveAll()
+	if q.TryPop() == nil {
+		t.Fatal("after an event and the back-off the pod should be retried")
+	}
+	// Second failure: 2 s back-off even if an event comes at once.
+	q.Unschedulable(p)
+	q.MoveAll()
+	if q.TryPop() != nil {
+		t.Fatal("retried within its back-off")
+	}
+	c.advance(2 * time.Second)
+	if q.TryPop() == nil {
+		t.Fatal("not retried after its back-off")
+	}
+	// Long parked pods are retried anyway.
+	q.Unschedulable(p)
+	c.advance(MaxUnschedulable)
+	q.Tick()
+	if q.TryPop() == nil {
+		t.Fatal("not retried after MaxUnschedulable")
+	}
+}
+
+func TestUpdateAndDelete(t *testing.T) {
+	c := newClock()
+	q := New(nil, c.now)
+	p := pod("a", "p", 0)
+	q.Add(p)
+	q.TryPop()
+	q.Unschedulable(p)
+	c.advance(time.Minute)
+	// The user edits the pod (say its node selector): it is retried.
+	q.Add(pod("a", "p", 0))
+	if q.TryPop() == nil {
+		t.Fatal("an updated pod should be retried")
+	}
+	q.Retry(p)
+	q.Delete(p)
+	c.advance(time.Minute)
+	if a, u := q.Len(); a != 0 || u != 0 || q.TryPop() != nil {
+		t.Errorf("a deleted pod is still queued: %d active, %d unschedulable", a, u)
+	}
+}
+
+func TestPopBlocksUntilAddOrClose(t *testing.T) {
+	q := New(nil, nil)
+	got := make(chan *corev1.Pod)
+	go func() { got <- q.Pop() }()
+	q.Add(pod("a", "p", 0))
+	if p := <-got; p == nil || p.Name != "p" {
+		t.Fatalf("Pop = %v", p)
+	}
+	go func() { got <- q.Pop() }()
+	q.Close()
+	if p := <-got; p != nil {
+		t.Fatalf("Pop after Close = %v", p)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 20: 10 * time.Second} {
+		if got := Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
