@@ -113,31 +113,18 @@ func EnsureSelfSigned(certPath, keyPath, commonName string, hosts []string, now 
 	if cert, _, err := loadPair(certPath, keyPath); err == nil && now.Add(30*24*time.Hour).Before(cert.NotAfter) {
 		return tls.LoadX509KeyPair(certPath, keyPath)
 	}
-	k, err := newKey()
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	sn, err := serial()
-	if err != nil {
-		return tls.Certificate{}, err
-	}
 	ips, dns := splitHosts(append([]string{"localhost", "127.0.0.1"}, hosts...))
 	tmpl := &x509.Certificate{
-		SerialNumber: sn,
-		Subject:      pkix.Name{CommonName: commonName},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  ips,
-		DNSNames:     dns,
+		Subject:     pkix.Name{CommonName: commonName},
+		NotBefore:   now.Add(-time.Hour),
+		NotAfter:    now.AddDate(1, 0, 0),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: ips,
+		DNSNames:    dns,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
+	if _, _, err := issue(certPath, keyPath, tmpl, nil, nil); err != nil {
 		return tls.Certificate{}, fmt.Errorf("create self-signed certificate: %w", err)
-	}
-	if err := writePair(certPath, keyPath, der, k); err != nil {
-		return tls.Certificate{}, err
 	}
 	return tls.LoadX509KeyPair(certPath, keyPath)
 }
@@ -156,6 +143,31 @@ func serial() (*big.Int, error) {
 	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 }
 
+// issue makes a new key and a certificate from tmpl (its serial number
+// filled in) signed by parent's key, or self-signed when parent is nil,
+// and writes both to certPath and keyPath.
+func issue(certPath, keyPath string, tmpl, parent *x509.Certificate, parentKey crypto.Signer) (*x509.Certificate, crypto.Signer, error) {
+	k, err := newKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	if tmpl.SerialNumber, err = serial(); err != nil {
+		return nil, nil, err
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, k
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &k.PublicKey, parentKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writePair(certPath, keyPath, der, k); err != nil {
+		return nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, k, err
+}
+
 func ensureCA(dir string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
 	cert, key, err := loadPair(filepath.Join(dir, CACert), filepath.Join(dir, CAKey))
 	if err == nil {
@@ -164,16 +176,7 @@ func ensureCA(dir string, now time.Time) (*x509.Certificate, crypto.Signer, erro
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, err
 	}
-	k, err := newKey()
-	if err != nil {
-		return nil, nil, err
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, nil, err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          sn,
 		Subject:               pkix.Name{CommonName: fmt.Sprintf("marina-ca@%d", now.Unix())},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.AddDate(10, 0, 0),
@@ -181,15 +184,11 @@ func ensureCA(dir string, now time.Time) (*x509.Certificate, crypto.Signer, erro
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	cert, key, err = issue(filepath.Join(dir, CACert), filepath.Join(dir, CAKey), tmpl, nil, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("create CA: %w", err)
 	}
-	if err := writePair(filepath.Join(dir, CACert), filepath.Join(dir, CAKey), der, k); err != nil {
-		return nil, nil, err
-	}
-	cert, err = x509.ParseCertificate(der)
-	return cert, k, err
+	return cert, key, nil
 }
 
 // ensureServing issues the serving certificate unless the existing one is
@@ -208,29 +207,19 @@ func (m *Material) ensureServing(hosts []string, now time.Time) error {
 			return nil
 		}
 	}
-	k, err := newKey()
-	if err != nil {
-		return err
-	}
-	sn, err := serial()
-	if err != nil {
-		return err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber: sn,
-		Subject:      pkix.Name{CommonName: "marina-apiserver"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  wantIPs,
-		DNSNames:     wantDNS,
+		Subject:     pkix.Name{CommonName: "marina-apiserver"},
+		NotBefore:   now.Add(-time.Hour),
+		NotAfter:    now.AddDate(1, 0, 0),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses: wantIPs,
+		DNSNames:    wantDNS,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, m.CA, &k.PublicKey, m.CAKey)
-	if err != nil {
+	if _, _, err := issue(m.path(ServerCert), m.path(ServerKey), tmpl, m.CA, m.CAKey); err != nil {
 		return fmt.Errorf("create serving certificate: %w", err)
 	}
-	return writePair(m.path(ServerCert), m.path(ServerKey), der, k)
+	return nil
 }
 
 func (m *Material) signedByCA(cert *x509.Certificate) bool {
@@ -242,27 +231,17 @@ func (m *Material) ensureClient(certName, keyName, user string, groups []string,
 	if cert, _, err := loadPair(m.path(certName), m.path(keyName)); err == nil && m.signedByCA(cert) {
 		return nil
 	}
-	k, err := newKey()
-	if err != nil {
-		return err
-	}
-	sn, err := serial()
-	if err != nil {
-		return err
-	}
 	tmpl := &x509.Certificate{
-		SerialNumber: sn,
-		Subject:      pkix.Name{CommonName: user, Organization: groups},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(10, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		Subject:     pkix.Name{CommonName: user, Organization: groups},
+		NotBefore:   now.Add(-time.Hour),
+		NotAfter:    now.AddDate(10, 0, 0),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, m.CA, &k.PublicKey, m.CAKey)
-	if err != nil {
+	if _, _, err := issue(m.path(certName), m.path(keyName), tmpl, m.CA, m.CAKey); err != nil {
 		return fmt.Errorf("create client certificate for %s: %w", user, err)
 	}
-	return writePair(m.path(certName), m.path(keyName), der, k)
+	return nil
 }
 
 func splitHosts(hosts []string) ([]net.IP, []string) {

@@ -71,3 +71,32 @@ func TestServerURL(t *testing.T) {
 		}
 	}
 }
+
+func TestSelfSignedIsMadeOnceAndPinnable(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "a.crt"), filepath.Join(dir, "a.key")
+	now := time.Now()
+	first, err := EnsureSelfSigned(cert, key, "agent@n1", []string{"n1", "10.0.0.5"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := EnsureSelfSigned(cert, key, "agent@n1", []string{"n1"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Fingerprint(first.Certificate[0]) != Fingerprint(again.Certificate[0]) {
+		t.Error("a valid certificate was replaced")
+	}
+	parsed, err := x509.ParseCertificate(first.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed.CheckSignatureFrom(parsed) != nil || parsed.Subject.CommonName != "agent@n1" || !slices.Contains(parsed.DNSNames, "n1") {
+		t.Errorf("not a self-signed certificate for agent@n1 and n1: %+v", parsed.Subject)
+	}
+	// Close to expiry it is renewed, with a new fingerprint.
+	renewed, err := EnsureSelfSigned(cert, key, "agent@n1", nil, parsed.NotAfter.Add(-time.Hour))
+	if err != nil || Fingerprint(renewed.Certificate[0]) == Fingerprint(first.Certificate[0]) {
+		t.Errorf("not renewed near expiry: %v", err)
+	}
+}
