@@ -91,7 +91,7 @@ func TestSelfSignedIsMadeOnceAndPinnable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if parsed.CheckSignatureFrom(parsed) != nil || parsed.Subject.CommonName != "agent@n1" || !slices.Contains(parsed.DNSNames, "n1") {
+	if parsed.CheckSignature(parsed.SignatureAlgorithm, parsed.RawTBSCertificate, parsed.Signature) != nil || parsed.Subject.CommonName != "agent@n1" || !slices.Contains(parsed.DNSNames, "n1") {
 		t.Errorf("not a self-signed certificate for agent@n1 and n1: %+v", parsed.Subject)
 	}
 	// Close to expiry it is renewed, with a new fingerprint.
