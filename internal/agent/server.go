@@ -194,10 +194,7 @@ func (s *server) containerLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		opts.SinceTime = &t
 	}
-	stop := func() bool {
-		st, err := s.pods.rts.status(r.Context(), c.ID)
-		return err != nil || st.State != runtime.Running
-	}
+	stop := s.stopped(r.Context(), c.ID)
 	w.Header().Set("Content-Type", "text/plain")
 	w.WriteHeader(http.StatusOK)
 	if err := containerlog.Read(r.Context(), c.LogPath, opts, w, stop); err != nil && r.Context().Err() == nil {
@@ -205,35 +202,37 @@ func (s *server) containerLogs(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// runningContainer is the latest attempt of a container, which must run.
-func (s *server) runningContainer(r *http.Request) (*corev1.Pod, runtime.ContainerStatus, error) {
+// remoteCommand resolves an exec or attach request: the latest attempt
+// of its container, which must run, and the streams asked for. It has
+// answered the request when ok is false.
+func (s *server) remoteCommand(w http.ResponseWriter, r *http.Request) (*corev1.Pod, runtime.ContainerStatus, *remotecommand.Options, bool) {
 	pod, c, err := s.container(r, false)
+	if err == nil && c.State != runtime.Running {
+		err = apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is not running", c.Name, pod.Name))
+	}
 	if err != nil {
-		return nil, c, err
+		httpError(w, err)
+		return nil, c, nil, false
 	}
-	if c.State != runtime.Running {
-		return nil, c, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is not running", c.Name, pod.Name))
-	}
-	return pod, c, nil
-}
-
-// streamOptions reads the streams a remote command asks for.
-func streamOptions(w http.ResponseWriter, r *http.Request) (*remotecommand.Options, bool) {
 	opts, err := remotecommand.NewOptions(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
-		return nil, false
+		return nil, c, nil, false
 	}
-	return opts, true
+	return pod, c, opts, true
+}
+
+// stopped reports, when called, whether container id no longer runs:
+// what ends following its log.
+func (s *server) stopped(ctx context.Context, id string) func() bool {
+	return func() bool {
+		st, err := s.pods.rts.status(ctx, id)
+		return err != nil || st.State != runtime.Running
+	}
 }
 
 func (s *server) exec(w http.ResponseWriter, r *http.Request) {
-	pod, c, err := s.runningContainer(r)
-	if err != nil {
-		httpError(w, err)
-		return
-	}
-	opts, ok := streamOptions(w, r)
+	pod, c, opts, ok := s.remoteCommand(w, r)
 	if !ok {
 		return
 	}
@@ -248,18 +247,12 @@ type executor struct {
 }
 
 func (e executor) ExecInContainer(ctx context.Context, _, _, _ string, cmd []string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommand.TerminalSize, _ time.Duration) error {
-	sizes := make(chan runtime.TerminalSize)
-	go func() {
-		defer close(sizes)
-		for sz := range resize {
-			select {
-			case sizes <- runtime.TerminalSize{Width: sz.Width, Height: sz.Height}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	req := runtime.ExecRequest{Command: cmd, TTY: tty, Resize: sizes}
+	req := runtime.ExecRequest{Command: cmd, TTY: tty}
+	if resize != nil {
+		sizes := make(chan runtime.TerminalSize)
+		req.Resize = sizes
+		go forwardSizes(ctx, resize, sizes)
+	}
 	// Typed nils would look like streams to the runtime.
 	if in != nil {
 		req.Stdin = in
@@ -280,15 +273,30 @@ func (e executor) ExecInContainer(ctx context.Context, _, _, _ string, cmd []str
 	return nil
 }
 
+// forwardSizes passes terminal sizes on until either side is done.
+func forwardSizes(ctx context.Context, from <-chan remotecommand.TerminalSize, to chan<- runtime.TerminalSize) {
+	defer close(to)
+	for {
+		select {
+		case sz, ok := <-from:
+			if !ok {
+				return
+			}
+			select {
+			case to <- runtime.TerminalSize{Width: sz.Width, Height: sz.Height}:
+			case <-ctx.Done():
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // attach streams a running container's output from its log. The runtimes
 // do not keep a container's stdin open, so attaching stdin is refused.
 func (s *server) attach(w http.ResponseWriter, r *http.Request) {
-	pod, c, err := s.runningContainer(r)
-	if err != nil {
-		httpError(w, err)
-		return
-	}
-	opts, ok := streamOptions(w, r)
+	pod, c, opts, ok := s.remoteCommand(w, r)
 	if !ok {
 		return
 	}
@@ -311,11 +319,7 @@ func (a attacher) AttachContainer(ctx context.Context, _, _, _ string, _ io.Read
 		return nil
 	}
 	zero := int64(0)
-	stop := func() bool {
-		st, err := a.s.pods.rts.status(ctx, a.c.ID)
-		return err != nil || st.State != runtime.Running
-	}
-	return containerlog.Read(ctx, a.c.LogPath, containerlog.Options{Follow: true, TailLines: &zero}, out, stop)
+	return containerlog.Read(ctx, a.c.LogPath, containerlog.Options{Follow: true, TailLines: &zero}, out, a.s.stopped(ctx, a.c.ID))
 }
 
 // portForward connects streams to ports of the pod's IP.

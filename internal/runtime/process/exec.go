@@ -70,11 +70,15 @@ func runTTY(cmd *exec.Cmd, req runtime.ExecRequest) (int, error) {
 		return -1, fmt.Errorf("start %q on a terminal: %w", cmd.Path, err)
 	}
 	defer tty.Close()
-	go func() {
-		for size := range req.Resize {
-			_ = pty.Setsize(tty, &pty.Winsize{Rows: size.Height, Cols: size.Width})
-		}
-	}()
+	if req.Resize != nil {
+		// Ends when the caller closes Resize (the agent does when the
+		// exec's context ends).
+		go func() {
+			for size := range req.Resize {
+				_ = pty.Setsize(tty, &pty.Winsize{Rows: size.Height, Cols: size.Width})
+			}
+		}()
+	}
 	if req.Stdin != nil {
 		go func() { _, _ = io.Copy(tty, req.Stdin) }()
 	}
