@@ -192,16 +192,23 @@ func (q *Queue) Done(pod *corev1.Pod) {
 func (q *Queue) Unschedulable(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if e := q.failed(pod); e != nil {
+		e.parked = q.now()
+		q.unschedulable[pod.UID] = e
+	}
+}
+
+// failed takes a popped pod back after a failed attempt and sets its
+// back-off; nil if the pod was deleted meanwhile.
+func (q *Queue) failed(pod *corev1.Pod) *entry {
 	e := q.inFlight[pod.UID]
 	if e == nil {
-		return // deleted meanwhile
+		return nil
 	}
 	delete(q.inFlight, pod.UID)
 	e.attempts++
-	now := q.now()
-	e.retryAt = now.Add(Backoff(e.attempts))
-	e.parked = now
-	q.unschedulable[pod.UID] = e
+	e.retryAt = q.now().Add(Backoff(e.attempts))
+	return e
 }
 
 // Retry puts a popped pod back after an error that was not the pod's
@@ -209,15 +216,10 @@ func (q *Queue) Unschedulable(pod *corev1.Pod) {
 func (q *Queue) Retry(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	e := q.inFlight[pod.UID]
-	if e == nil {
-		return
+	if e := q.failed(pod); e != nil {
+		q.active[pod.UID] = e
+		q.cond.Broadcast()
 	}
-	delete(q.inFlight, pod.UID)
-	e.attempts++
-	e.retryAt = q.now().Add(Backoff(e.attempts))
-	q.active[pod.UID] = e
-	q.cond.Broadcast()
 }
 
 // MoveAll makes every parked pod eligible again, after its back-off: call
