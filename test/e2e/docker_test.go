@@ -12,7 +12,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -214,15 +213,7 @@ func TestDockerPods(t *testing.T) {
 	}
 
 	// Deleting a pod removes its containers and sandbox.
-	if err := pods.Delete(ctx, "web-2", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, func() error {
-		if _, err := pods.Get(ctx, "web-2", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("web-2 still there (%v)", err)
-		}
-		return nil
-	})
+	deletePodAndWait(t, s, "web-2")
 	out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=io.marina.pod.uid="+uids[1]).Output()
 	if ids := strings.Fields(string(out)); len(ids) != 0 {
 		t.Errorf("web-2's Docker containers are left: %v", ids)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -35,9 +34,11 @@ func TestProbesInitContainersAndHooks(t *testing.T) {
 		}
 	}
 
-	// Readiness: the server starts 5 s late; until it answers the pod
-	// runs but is not ready.
-	web := processPod("web", "n1", corev1.RestartPolicyAlways, `sleep 5; exec python3 -m http.server --bind "$POD_IP" 8080`)
+	// Readiness: the server starts only once the test says so; until it
+	// answers, the pod runs but is not ready.
+	serve := filepath.Join(dir, "serve")
+	web := processPod("web", "n1", corev1.RestartPolicyAlways,
+		`while [ ! -e `+serve+` ]; do sleep 0.1; done; exec python3 -m http.server --bind "$POD_IP" 8080`)
 	web.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}
 	web.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
 		ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString("http")}},
@@ -74,7 +75,7 @@ func TestProbesInitContainersAndHooks(t *testing.T) {
 	}}
 	create(hook)
 
-	// web: running and not ready first, then ready.
+	// web: running and not ready while its server waits, then ready.
 	eventually(t, 20*time.Second, func() error {
 		p, err := pods.Get(ctx, "web", metav1.GetOptions{})
 		if err != nil {
@@ -88,6 +89,9 @@ func TestProbesInitContainersAndHooks(t *testing.T) {
 		}
 		return nil
 	})
+	if err := os.WriteFile(serve, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, 30*time.Second, func() error { _, err := podRunning(s, "web"); return err })
 	if out := s.MustKubectl("get", "pod", "web"); !strings.Contains(out, "1/1") {
 		t.Errorf("kubectl get pod web:\n%s", out)
@@ -160,15 +164,7 @@ func TestProbesInitContainersAndHooks(t *testing.T) {
 
 	// hooked: deleting runs the preStop hook first.
 	eventually(t, 20*time.Second, func() error { _, err := podRunning(s, "hooked"); return err })
-	if err := pods.Delete(ctx, "hooked", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, func() error {
-		if _, err := pods.Get(ctx, "hooked", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("hooked still there (%v)", err)
-		}
-		return nil
-	})
+	deletePodAndWait(t, s, "hooked")
 	if b, err := os.ReadFile(hooked); err != nil || string(b) != "stopping\n" {
 		t.Errorf("preStop hook left %q (%v)", b, err)
 	}

@@ -39,6 +39,22 @@ func podRunning(s *Server, name string) (*corev1.Pod, error) {
 	return p, nil
 }
 
+// deletePodAndWait deletes a pod of the default namespace and waits until
+// its agent has stopped it and the object is gone.
+func deletePodAndWait(t *testing.T, s *Server, name string) {
+	t.Helper()
+	pods := s.Client.CoreV1().Pods("default")
+	if err := pods.Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error {
+		if _, err := pods.Get(context.Background(), name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("%s still there (%v)", name, err)
+		}
+		return nil
+	})
+}
+
 // containerPID reads the PID the shim recorded for a pod's running attempt.
 func containerPID(t *testing.T, s *Server, pod *corev1.Pod) int {
 	t.Helper()
@@ -123,18 +139,26 @@ func TestProcessPods(t *testing.T) {
 		}
 		return nil
 	})
+	// The back-off grows: 10 s after the first exit, 20 s after the second.
+	backoffs := map[int32]string{}
 	eventually(t, 45*time.Second, func() error {
 		p, err := pods.Get(ctx, "crash", metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
 		cs := p.Status.ContainerStatuses
+		if len(cs) == 1 && cs[0].State.Waiting != nil && cs[0].State.Waiting.Reason == "CrashLoopBackOff" {
+			backoffs[cs[0].RestartCount] = cs[0].State.Waiting.Message
+		}
 		if len(cs) != 1 || cs[0].RestartCount < 1 || cs[0].State.Waiting == nil || cs[0].State.Waiting.Reason != "CrashLoopBackOff" ||
 			cs[0].LastTerminationState.Terminated == nil || cs[0].LastTerminationState.Terminated.ExitCode != 3 {
 			return fmt.Errorf("crash: %+v", cs)
 		}
 		return nil
 	})
+	if !strings.HasPrefix(backoffs[0], "back-off 10s ") || !strings.HasPrefix(backoffs[1], "back-off 20s ") {
+		t.Errorf("CrashLoopBackOff should wait 10 s, then 20 s; saw %q", backoffs)
+	}
 
 	// The agent dies with SIGKILL and comes back: web-1 keeps its process
 	// and its restart count.
@@ -164,15 +188,7 @@ func TestProcessPods(t *testing.T) {
 	}
 
 	// Deleting a running pod stops its process, then the object goes.
-	if err := pods.Delete(ctx, "web-2", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 30*time.Second, func() error {
-		if _, err := pods.Get(ctx, "web-2", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("web-2 still there (%v)", err)
-		}
-		return nil
-	})
+	deletePodAndWait(t, s, "web-2")
 	if _, err := os.Stat("/proc/" + strconv.Itoa(containerPID(t, s, after)) + "/status"); err != nil {
 		t.Errorf("deleting web-2 stopped web-1's process")
 	}

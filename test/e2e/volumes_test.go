@@ -15,18 +15,25 @@ import (
 	"k8s.io/utils/ptr"
 )
 
+// requireRoot skips a test of what needs root when not root, except in
+// CI, which runs as root.
+func requireRoot(t *testing.T, what string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s need root, and CI runs as root", what)
+		}
+		t.Skipf("%s need root", what)
+	}
+}
+
 // TestProcessPodVolumes: a process pod (the agent runs as root) sees its
 // volumes at their mountPaths in a private mount namespace: a ConfigMap
 // file that follows edits, a Secret, the downward API, an emptyDir shared
 // by two containers and a hostPath; it runs as the user it asks for; a
 // pod whose ConfigMap is missing waits with a FailedMount event.
 func TestProcessPodVolumes(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("volumes of process pods need root, and CI runs as root")
-		}
-		t.Skip("volumes of process pods need root")
-	}
+	requireRoot(t, "volumes of process pods")
 	s := StartUp(t, "--node-name", "n1")
 	ctx := context.Background()
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "n1") })
@@ -162,12 +169,7 @@ func TestProcessPodVolumes(t *testing.T) {
 // cgroup of its own with its CPU and memory limits, and one that outgrows
 // its memory limit is OOMKilled.
 func TestProcessPodLimits(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("cgroup limits need root, and CI runs as root")
-		}
-		t.Skip("cgroup limits need root")
-	}
+	requireRoot(t, "cgroup limits")
 	s := StartUp(t, "--node-name", "n1")
 	ctx := context.Background()
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "n1") })
