@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -112,6 +113,7 @@ type podManager struct {
 	hostIP     string
 	probes     *probeManager
 	pulls      pullBackoff
+	volumes    writtenVolumes
 }
 
 func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) {
@@ -137,6 +139,7 @@ func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) 
 	}
 	m.probes = newProbeManager(m)
 	m.pulls.byKey = map[string]pullState{}
+	m.volumes.digest = map[string][sha256.Size]byte{}
 	enqueue := func(obj any) {
 		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
 			m.queue.Add(key)
@@ -560,6 +563,7 @@ func (m *podManager) forgetPod(ctx context.Context, uid string) error {
 		return err
 	}
 	m.ips.release(uid)
+	m.volumes.forget(m.podDir(uid))
 	if err := os.RemoveAll(m.podDir(uid)); err != nil {
 		m.a.log.Warn("remove the volumes of a pod that has gone", "podUID", uid, "err", err)
 	}

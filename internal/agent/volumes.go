@@ -1,10 +1,14 @@
 package agent
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -60,15 +64,8 @@ func (m *podManager) setupVolumes(pod *corev1.Pod) (map[string]string, error) {
 			if err != nil {
 				return nil, &volumeError{v.Name, err}
 			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := m.volumes.write(dir, files); err != nil {
 				return nil, &volumeError{v.Name, err}
-			}
-			changed, err := volume.Write(dir, files)
-			if err != nil {
-				return nil, &volumeError{v.Name, err}
-			}
-			if changed {
-				m.log(pod).Debug("volume content updated", "volume", v.Name)
 			}
 			paths[v.Name] = dir
 		default:
@@ -76,6 +73,64 @@ func (m *podManager) setupVolumes(pod *corev1.Pod) (map[string]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// writtenVolumes remembers what was last written to each volume
+// directory, so the pod worker's frequent syncs do not read every
+// volume's files back to find that nothing changed.
+type writtenVolumes struct {
+	mu     sync.Mutex
+	digest map[string][sha256.Size]byte // by volume directory
+}
+
+// write makes dir hold files unless it already does.
+func (w *writtenVolumes) write(dir string, files map[string]volume.File) error {
+	d := digest(files)
+	w.mu.Lock()
+	same := w.digest[dir] == d
+	w.mu.Unlock()
+	if same {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if _, err := volume.Write(dir, files); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.digest[dir] = d
+	w.mu.Unlock()
+	return nil
+}
+
+// forget drops what is remembered of the volumes under podDir.
+func (w *writtenVolumes) forget(podDir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for dir := range w.digest {
+		if strings.HasPrefix(dir, podDir+string(filepath.Separator)) {
+			delete(w.digest, dir)
+		}
+	}
+}
+
+// digest hashes a volume's files: paths, modes and contents.
+func digest(files map[string]volume.File) [sha256.Size]byte {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		f := files[p]
+		fmt.Fprintf(h, "%s\x00%o\x00%d\x00", p, f.Mode, len(f.Data))
+		h.Write(f.Data)
+	}
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
 }
 
 // mounts are a container's volumeMounts as runtime mounts. Volumes the
