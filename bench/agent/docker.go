@@ -6,9 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/marina-orchestrator/marina/bench/internal/benchutil"
 )
 
 // webServer is the test image's program: a static HTTP server, so that the
@@ -80,29 +80,17 @@ func (b *bench) buildImage() {
 func (b *bench) dockerRuns(batch string, n, c int) latencies {
 	var l latencies
 	l.each = make([]time.Duration, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	t0 := time.Now()
-	for g := 0; g < c; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				start := time.Now()
-				_, err := docker("run", "-d", "--network", "bridge", "--label", peerLabel+"="+b.runID,
-					"--name", fmt.Sprintf("marina-bench-%s-%s-%d", b.runID, batch, i), b.image)
-				if err != nil {
-					b.fatalf("%v", err)
-				}
-				l.each[i] = time.Since(start)
-			}
-		}()
-	}
-	wg.Wait()
+	benchutil.ForEach(n, c, func(_, i int) bool {
+		start := time.Now()
+		_, err := docker("run", "-d", "--network", "bridge", "--label", peerLabel+"="+b.runID,
+			"--name", fmt.Sprintf("marina-bench-%s-%s-%d", b.runID, batch, i), b.image)
+		if err != nil {
+			b.fatalf("%v", err)
+		}
+		l.each[i] = time.Since(start)
+		return true
+	})
 	l.total = time.Since(t0)
 	if err := removePeers(b.runID); err != nil {
 		b.fatalf("%v", err)

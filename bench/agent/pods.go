@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -15,6 +14,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/utils/ptr"
+
+	"github.com/marina-orchestrator/marina/bench/internal/benchutil"
 )
 
 // latencies are the create→Running times of one batch, and how long the
@@ -114,37 +115,28 @@ func (t *tracker) runningAt(name string) time.Time {
 // pod's time from its create call returning to its being seen running.
 func (b *bench) startPods(ctx context.Context, w *tracker, rt, prefix string, n, c int) latencies {
 	created := make([]time.Time, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	t0 := time.Now()
 	deadline := time.After(b.timeout)
-	for g := 0; g < c; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || b.failing.Load() {
-					return
-				}
-				name := fmt.Sprintf("%s-%d", prefix, i)
-				p, err := b.client.CoreV1().Pods(b.ns).Create(ctx, b.pod(rt, prefix, name), metav1.CreateOptions{})
-				if err != nil {
-					b.fatalf("create pod %s: %v", name, err)
-				}
-				created[i] = time.Now()
-				b.uids.add(string(p.UID))
-				if c == 1 {
-					select {
-					case <-w.wait(name):
-					case <-deadline:
-						b.failPods(w, prefix, n)
-					}
-				}
+	benchutil.ForEach(n, c, func(_, i int) bool {
+		if b.failing.Load() {
+			return false
+		}
+		name := fmt.Sprintf("%s-%d", prefix, i)
+		p, err := b.client.CoreV1().Pods(b.ns).Create(ctx, b.pod(rt, prefix, name), metav1.CreateOptions{})
+		if err != nil {
+			b.fatalf("create pod %s: %v", name, err)
+		}
+		created[i] = time.Now()
+		b.uids.add(string(p.UID))
+		if c == 1 {
+			select {
+			case <-w.wait(name):
+			case <-deadline:
+				b.failPods(w, prefix, n)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		return true
+	})
 	var l latencies
 	l.created = time.Since(t0)
 	for i := 0; i < n; i++ {

@@ -26,7 +26,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -130,29 +129,20 @@ func createPods(cfg *rest.Config, n, c int) ([]time.Duration, time.Duration) {
 	if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		log.Fatal(err)
 	}
-	var next atomic.Int64
 	lat := make([]time.Duration, n)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for w := 0; w < c; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := kubernetes.NewForConfigOrDie(rest.CopyConfig(cfg))
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				start := time.Now()
-				if _, err := client.CoreV1().Pods(ns).Create(ctx, benchPod(i), metav1.CreateOptions{}); err != nil {
-					log.Fatalf("create pod %d: %v", i, err)
-				}
-				lat[i] = time.Since(start)
-			}
-		}()
+	clients := make([]*kubernetes.Clientset, c) // a connection each
+	for w := range clients {
+		clients[w] = kubernetes.NewForConfigOrDie(rest.CopyConfig(cfg))
 	}
-	wg.Wait()
+	t0 := time.Now()
+	benchutil.ForEach(n, c, func(w, i int) bool {
+		start := time.Now()
+		if _, err := clients[w].CoreV1().Pods(ns).Create(ctx, benchPod(i), metav1.CreateOptions{}); err != nil {
+			log.Fatalf("create pod %d: %v", i, err)
+		}
+		lat[i] = time.Since(start)
+		return true
+	})
 	return lat, time.Since(t0)
 }
 
