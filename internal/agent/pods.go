@@ -264,12 +264,12 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 			m.a.event(pod, corev1.EventTypeWarning, "RuntimeNotOffered", w.notOffered)
 		}
 	} else {
-		if w.ip, err = rt.PrepareSandbox(ctx, sandboxConfig(pod)); err != nil {
-			m.a.event(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: "+err.Error())
-			return 0, fmt.Errorf("pod sandbox: %w", err)
-		}
+		// The pod's IP as last reported; the sandbox is looked at (and
+		// made, or restarted) only before a container starts, not on every
+		// sync of a running pod.
+		w.ip = pod.Status.PodIP
 		if w.ip == "" {
-			if w.ip, err = m.ips.get(uid); err != nil {
+			if err := w.prepareSandbox(); err != nil {
 				return 0, err
 			}
 		}
@@ -330,18 +330,40 @@ func (m *podManager) sync(ctx context.Context, key string) (time.Duration, error
 
 // podSync is one pass of sync over one pod.
 type podSync struct {
-	m          *podManager
-	ctx        context.Context
-	pod        *corev1.Pod
-	runtime    string          // the pod's runtime
-	rt         runtime.Runtime // nil when the node does not offer it
-	ip         string
-	now        time.Time
-	notOffered string // why this node cannot run the pod's runtime
-	volumes    map[string]string
-	volumeErr  error // why the pod's volumes are not ready
+	m            *podManager
+	ctx          context.Context
+	pod          *corev1.Pod
+	runtime      string          // the pod's runtime
+	rt           runtime.Runtime // nil when the node does not offer it
+	ip           string
+	sandboxReady bool // prepareSandbox ran in this sync
+	now          time.Time
+	notOffered   string // why this node cannot run the pod's runtime
+	volumes      map[string]string
+	volumeErr    error // why the pod's volumes are not ready
 	// requeue is when to look at the pod again; 0 for never.
 	requeue time.Duration
+}
+
+// prepareSandbox makes sure the pod's sandbox runs (once per sync) and
+// takes the pod's IP from it, or from the agent's loopback addresses for
+// a runtime without sandboxes.
+func (w *podSync) prepareSandbox() error {
+	if w.sandboxReady {
+		return nil
+	}
+	ip, err := w.rt.PrepareSandbox(w.ctx, sandboxConfig(w.pod))
+	if err != nil {
+		w.m.a.event(w.pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: "+err.Error())
+		return fmt.Errorf("pod sandbox: %w", err)
+	}
+	if ip == "" {
+		if ip, err = w.m.ips.get(string(w.pod.UID)); err != nil {
+			return err
+		}
+	}
+	w.ip, w.sandboxReady = ip, true
+	return nil
 }
 
 // after asks to look at the pod again within d.
@@ -394,6 +416,11 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 	}
 	if w.volumeErr != nil {
 		v.waiting, v.message = "ContainerCreating", w.volumeErr.Error()
+		return v
+	}
+	if err := w.prepareSandbox(); err != nil {
+		v.waiting, v.message = "ContainerCreating", err.Error()
+		w.after(backoffInitial)
 		return v
 	}
 	cfg, err := w.m.containerConfig(w.pod, c, start, w.ip, w.volumes)
