@@ -2,6 +2,7 @@ package framework
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Resource is an amount of every resource a pod can request.
@@ -160,6 +161,14 @@ type NodeInfo struct {
 	Requested   Resource
 	// UsedPorts are the host ports its pods take.
 	UsedPorts map[HostPort]bool
+	// PodsWithAffinity are its pods that have any pod affinity or
+	// anti-affinity term; PodsWithRequiredAntiAffinity those with a
+	// required anti-affinity term (which every incoming pod must respect).
+	PodsWithAffinity             []*corev1.Pod
+	PodsWithRequiredAntiAffinity []*corev1.Pod
+	// Generation changes whenever the node or its pods change; the
+	// scheduler's cache uses it to copy only what changed into a snapshot.
+	Generation int64
 }
 
 // NewNodeInfo returns the NodeInfo of node with pods.
@@ -184,6 +193,37 @@ func (n *NodeInfo) AddPod(p *corev1.Pod) {
 	for _, hp := range PodHostPorts(p) {
 		n.UsedPorts[hp] = true
 	}
+	if HasPodAffinity(p) {
+		n.PodsWithAffinity = append(n.PodsWithAffinity, p)
+	}
+	if HasRequiredAntiAffinity(p) {
+		n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, p)
+	}
+}
+
+// HasPodAffinity reports whether p has any pod affinity or anti-affinity
+// term, required or preferred.
+func HasPodAffinity(p *corev1.Pod) bool {
+	a := p.Spec.Affinity
+	return a != nil && (a.PodAffinity != nil || a.PodAntiAffinity != nil)
+}
+
+// HasRequiredAntiAffinity reports whether p has a required pod
+// anti-affinity term.
+func HasRequiredAntiAffinity(p *corev1.Pod) bool {
+	a := p.Spec.Affinity
+	return a != nil && a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0
+}
+
+// removeByUID drops the pod with uid from pods, keeping the order; the
+// slice is copied, so clones sharing the old one are not disturbed.
+func removeByUID(pods []*corev1.Pod, uid types.UID) []*corev1.Pod {
+	for i, q := range pods {
+		if q.UID == uid {
+			return append(pods[:i:i], pods[i+1:]...)
+		}
+	}
+	return pods
 }
 
 // RemovePod takes a pod off the node (by UID); false if it was not there.
@@ -193,6 +233,8 @@ func (n *NodeInfo) RemovePod(p *corev1.Pod) bool {
 			continue
 		}
 		n.Pods = append(n.Pods[:i:i], n.Pods[i+1:]...)
+		n.PodsWithAffinity = removeByUID(n.PodsWithAffinity, q.UID)
+		n.PodsWithRequiredAntiAffinity = removeByUID(n.PodsWithRequiredAntiAffinity, q.UID)
 		n.Requested.Sub(PodRequests(q))
 		for _, hp := range PodHostPorts(q) {
 			delete(n.UsedPorts, hp)
@@ -204,7 +246,10 @@ func (n *NodeInfo) RemovePod(p *corev1.Pod) bool {
 
 // Clone copies the NodeInfo (not the node and pod objects).
 func (n *NodeInfo) Clone() *NodeInfo {
-	c := &NodeInfo{Node: n.Node, Pods: append([]*corev1.Pod(nil), n.Pods...), Allocatable: n.Allocatable, UsedPorts: map[HostPort]bool{}}
+	c := &NodeInfo{Node: n.Node, Pods: append([]*corev1.Pod(nil), n.Pods...), Allocatable: n.Allocatable, UsedPorts: map[HostPort]bool{},
+		PodsWithAffinity:             append([]*corev1.Pod(nil), n.PodsWithAffinity...),
+		PodsWithRequiredAntiAffinity: append([]*corev1.Pod(nil), n.PodsWithRequiredAntiAffinity...),
+		Generation:                   n.Generation}
 	c.Requested.Add(n.Requested)
 	for hp := range n.UsedPorts {
 		c.UsedPorts[hp] = true
@@ -233,17 +278,38 @@ func PodHostPorts(p *corev1.Pod) []HostPort {
 // Snapshot is the cluster as one scheduling cycle sees it: every node
 // with its pods. It is read-only during a cycle.
 type Snapshot struct {
-	Nodes  []*NodeInfo
-	byName map[string]*NodeInfo
+	Nodes []*NodeInfo
+	// HavePodsWithAffinity are the nodes with a pod that has pod affinity
+	// or anti-affinity; HavePodsWithRequiredAntiAffinity those with a pod
+	// that has required anti-affinity. Plugins that must look at every
+	// such pod walk these instead of every node.
+	HavePodsWithAffinity             []*NodeInfo
+	HavePodsWithRequiredAntiAffinity []*NodeInfo
+	byName                           map[string]*NodeInfo
 }
 
 // NewSnapshot indexes nodes by name.
 func NewSnapshot(nodes []*NodeInfo) *Snapshot {
-	s := &Snapshot{Nodes: nodes, byName: make(map[string]*NodeInfo, len(nodes))}
-	for _, n := range nodes {
-		s.byName[n.Name()] = n
-	}
+	s := &Snapshot{Nodes: nodes}
+	s.Reindex()
 	return s
+}
+
+// Reindex rebuilds the index and the affinity lists from Nodes; call it
+// after changing Nodes or their pods.
+func (s *Snapshot) Reindex() {
+	s.byName = make(map[string]*NodeInfo, len(s.Nodes))
+	s.HavePodsWithAffinity = s.HavePodsWithAffinity[:0]
+	s.HavePodsWithRequiredAntiAffinity = s.HavePodsWithRequiredAntiAffinity[:0]
+	for _, n := range s.Nodes {
+		s.byName[n.Name()] = n
+		if len(n.PodsWithAffinity) > 0 {
+			s.HavePodsWithAffinity = append(s.HavePodsWithAffinity, n)
+		}
+		if len(n.PodsWithRequiredAntiAffinity) > 0 {
+			s.HavePodsWithRequiredAntiAffinity = append(s.HavePodsWithRequiredAntiAffinity, n)
+		}
+	}
 }
 
 // Get returns the named node, nil if the snapshot has none.

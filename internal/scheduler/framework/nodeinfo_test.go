@@ -82,3 +82,29 @@ func TestDefaultNormalizeScore(t *testing.T) {
 		t.Errorf("reversed zeros %v", z)
 	}
 }
+
+func TestNodeInfoAffinityLists(t *testing.T) {
+	anti := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: "anti"}, Spec: corev1.PodSpec{Affinity: &corev1.Affinity{
+		PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{TopologyKey: "kubernetes.io/hostname"}}},
+	}}}
+	pref := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: "pref"}, Spec: corev1.PodSpec{Affinity: &corev1.Affinity{
+		PodAffinity: &corev1.PodAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 1}}},
+	}}}
+	plain := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: "plain"}}
+	n := NewNodeInfo(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, anti, pref, plain)
+	if len(n.PodsWithAffinity) != 2 || len(n.PodsWithRequiredAntiAffinity) != 1 {
+		t.Fatalf("with affinity %d, with required anti-affinity %d; want 2 and 1", len(n.PodsWithAffinity), len(n.PodsWithRequiredAntiAffinity))
+	}
+	c := n.Clone()
+	n.RemovePod(anti)
+	if len(n.PodsWithAffinity) != 1 || len(n.PodsWithRequiredAntiAffinity) != 0 {
+		t.Errorf("after removing the anti-affinity pod: %d and %d; want 1 and 0", len(n.PodsWithAffinity), len(n.PodsWithRequiredAntiAffinity))
+	}
+	if len(c.PodsWithAffinity) != 2 || c.PodsWithAffinity[0].UID != "anti" {
+		t.Errorf("the clone changed with the original: %v", c.PodsWithAffinity)
+	}
+	snap := NewSnapshot([]*NodeInfo{n, NewNodeInfo(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n2"}}, plain)})
+	if len(snap.HavePodsWithAffinity) != 1 || len(snap.HavePodsWithRequiredAntiAffinity) != 0 || snap.Get("n2") == nil {
+		t.Errorf("snapshot lists: %d with affinity, %d with required anti-affinity", len(snap.HavePodsWithAffinity), len(snap.HavePodsWithRequiredAntiAffinity))
+	}
+}
