@@ -8,9 +8,18 @@
 // or updated, a pod deleted) and its back-off (1 s doubling to 10 s, as
 // Kubernetes) has passed; it is never retried in a busy loop. Pods
 // waiting there longer than MaxUnschedulable are retried anyway.
+//
+// Eligible pods are kept in one heap per namespace, ordered by priority
+// and age; a pop compares the namespaces' heads (priority, then share,
+// then age), so it costs O(namespaces + log pods), not O(pods): tens of
+// thousands of pending pods are popped at thousands a second. Within a
+// namespace the share is the same for every pod, so the head of its heap
+// is its best pod. Pods backing off wait in a heap by the end of their
+// back-off.
 package queue
 
 import (
+	"container/heap"
 	"sync"
 	"time"
 
@@ -37,7 +46,21 @@ type entry struct {
 	// retryAt is when its back-off ends; parked since when it entered
 	// the unschedulable set.
 	retryAt, parked time.Time
+	// where the entry is, and its index in that heap.
+	where place
+	index int
 }
+
+// place is where an entry is in the queue.
+type place int
+
+const (
+	nowhere       place = iota
+	active              // in its namespace's heap
+	backingOff          // in the back-off heap
+	unschedulable       // parked until a cluster event
+	inFlight            // popped, not yet done
+)
 
 // Queue is safe for concurrent use: informer handlers add, update and
 // delete; one scheduling loop pops.
@@ -45,12 +68,15 @@ type Queue struct {
 	share ShareFunc
 	now   func() time.Time
 
-	mu            sync.Mutex
-	cond          *sync.Cond
-	active        map[types.UID]*entry
-	unschedulable map[types.UID]*entry
-	inFlight      map[types.UID]*entry // popped, not yet done
-	closed        bool
+	mu      sync.Mutex
+	cond    *sync.Cond
+	entries map[types.UID]*entry
+	// active holds the eligible pods, a heap per namespace.
+	active  map[string]*podHeap
+	backoff *backoffHeap
+	// parked counts the unschedulable entries.
+	parked int
+	closed bool
 }
 
 // New returns an empty queue. share may be nil (no fair sharing); now is
@@ -59,53 +85,84 @@ func New(share ShareFunc, now func() time.Time) *Queue {
 	if now == nil {
 		now = time.Now
 	}
-	q := &Queue{share: share, now: now,
-		active: map[types.UID]*entry{}, unschedulable: map[types.UID]*entry{}, inFlight: map[types.UID]*entry{}}
+	q := &Queue{share: share, now: now, entries: map[types.UID]*entry{},
+		active: map[string]*podHeap{}, backoff: &backoffHeap{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
 
 // Add queues a pod to schedule; an update of a queued pod replaces it and,
 // if it was parked as unschedulable, makes it eligible again (the user
-// may have fixed it).
+// may have fixed it) once its back-off has passed.
 func (q *Queue) Add(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	switch e := q.find(pod.UID); {
-	case e == nil:
-		q.active[pod.UID] = &entry{pod: pod, added: q.now()}
-	case q.unschedulable[pod.UID] != nil:
-		e.pod = pod
-		delete(q.unschedulable, pod.UID)
-		q.active[pod.UID] = e
-	default:
-		e.pod = pod
+	e := q.entries[pod.UID]
+	if e == nil {
+		e = &entry{pod: pod, added: q.now()}
+		q.entries[pod.UID] = e
+		q.activate(e)
+		q.cond.Broadcast()
+		return
 	}
+	q.take(e)
+	e.pod = pod
+	if e.where == inFlight {
+		return // the scheduling loop has it; its outcome decides
+	}
+	q.activate(e)
 	q.cond.Broadcast()
+}
+
+// activate puts e among the eligible pods, or in the back-off heap while
+// its back-off lasts.
+func (q *Queue) activate(e *entry) {
+	if e.retryAt.After(q.now()) {
+		e.where = backingOff
+		heap.Push(q.backoff, e)
+		return
+	}
+	h := q.active[e.pod.Namespace]
+	if h == nil {
+		h = &podHeap{}
+		q.active[e.pod.Namespace] = h
+	}
+	e.where = active
+	heap.Push(h, e)
+}
+
+// take removes e from whatever heap or set holds it (not from entries).
+func (q *Queue) take(e *entry) {
+	switch e.where {
+	case active:
+		h := q.active[e.pod.Namespace]
+		heap.Remove(h, e.index)
+		if h.Len() == 0 {
+			delete(q.active, e.pod.Namespace)
+		}
+	case backingOff:
+		heap.Remove(q.backoff, e.index)
+	case unschedulable:
+		q.parked--
+	default:
+		return
+	}
+	e.where = nowhere
 }
 
 // Delete drops a pod (deleted, or bound by someone else).
 func (q *Queue) Delete(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.active, pod.UID)
-	delete(q.unschedulable, pod.UID)
-	delete(q.inFlight, pod.UID)
-}
-
-func (q *Queue) find(uid types.UID) *entry {
-	if e := q.active[uid]; e != nil {
-		return e
+	if e := q.entries[pod.UID]; e != nil {
+		q.take(e)
+		delete(q.entries, pod.UID)
 	}
-	if e := q.unschedulable[uid]; e != nil {
-		return e
-	}
-	return q.inFlight[uid]
 }
 
 // Pop blocks until a pod is ready to schedule and returns it, or returns
-// nil once the queue is closed. The caller reports back with Done or
-// Unschedulable.
+// nil once the queue is closed. The caller reports back with Done,
+// Unschedulable or Retry.
 func (q *Queue) Pop() *corev1.Pod {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -128,49 +185,56 @@ func (q *Queue) TryPop() *corev1.Pod {
 }
 
 func (q *Queue) popLocked() *corev1.Pod {
-	now := q.now()
-	var best *entry
-	shares := map[string]float64{}
-	for _, e := range q.active {
-		if e.retryAt.After(now) {
-			continue // still backing off
+	q.flushBackoff()
+	// The highest priority among the namespaces' heads; then, among the
+	// heads of that priority, the lowest share (each namespace's share
+	// computed once), then the oldest.
+	first := true
+	var top int32
+	for _, h := range q.active {
+		if p := priority((*h)[0].pod); first || p > top {
+			top, first = p, false
 		}
-		if best == nil || q.before(e, best, shares) {
-			best = e
+	}
+	var best *entry
+	var bestShare float64
+	for ns, h := range q.active {
+		e := (*h)[0]
+		if priority(e.pod) != top {
+			continue
+		}
+		var share float64
+		if q.share != nil {
+			share = q.share(ns)
+		}
+		if best == nil || share < bestShare || (share == bestShare && older(e, best)) {
+			best, bestShare = e, share
 		}
 	}
 	if best == nil {
 		return nil
 	}
-	delete(q.active, best.pod.UID)
-	q.inFlight[best.pod.UID] = best
+	q.take(best)
+	best.where = inFlight
 	return best.pod
 }
 
-// before reports whether a goes before b.
-func (q *Queue) before(a, b *entry, shares map[string]float64) bool {
-	if pa, pb := priority(a.pod), priority(b.pod); pa != pb {
-		return pa > pb
+// flushBackoff makes the pods whose back-off has ended eligible.
+func (q *Queue) flushBackoff() {
+	now := q.now()
+	for q.backoff.Len() > 0 && !q.backoff.podHeap[0].retryAt.After(now) {
+		e := heap.Pop(q.backoff).(*entry)
+		e.where = nowhere
+		q.activate(e)
 	}
-	if q.share != nil && a.pod.Namespace != b.pod.Namespace {
-		sa, sb := q.shareOf(a.pod.Namespace, shares), q.shareOf(b.pod.Namespace, shares)
-		if sa != sb {
-			return sa < sb
-		}
-	}
+}
+
+// older reports whether a has waited longer than b (by UID on a tie).
+func older(a, b *entry) bool {
 	if !a.added.Equal(b.added) {
 		return a.added.Before(b.added)
 	}
 	return a.pod.UID < b.pod.UID
-}
-
-func (q *Queue) shareOf(ns string, memo map[string]float64) float64 {
-	if s, ok := memo[ns]; ok {
-		return s
-	}
-	s := q.share(ns)
-	memo[ns] = s
-	return s
 }
 
 func priority(p *corev1.Pod) int32 {
@@ -184,7 +248,9 @@ func priority(p *corev1.Pod) int32 {
 func (q *Queue) Done(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	delete(q.inFlight, pod.UID)
+	if e := q.entries[pod.UID]; e != nil && e.where == inFlight {
+		delete(q.entries, pod.UID)
+	}
 }
 
 // Unschedulable parks a popped pod that fits nowhere until a cluster
@@ -194,18 +260,19 @@ func (q *Queue) Unschedulable(pod *corev1.Pod) {
 	defer q.mu.Unlock()
 	if e := q.failed(pod); e != nil {
 		e.parked = q.now()
-		q.unschedulable[pod.UID] = e
+		e.where = unschedulable
+		q.parked++
 	}
 }
 
 // failed takes a popped pod back after a failed attempt and sets its
 // back-off; nil if the pod was deleted meanwhile.
 func (q *Queue) failed(pod *corev1.Pod) *entry {
-	e := q.inFlight[pod.UID]
-	if e == nil {
+	e := q.entries[pod.UID]
+	if e == nil || e.where != inFlight {
 		return nil
 	}
-	delete(q.inFlight, pod.UID)
+	e.where = nowhere
 	e.attempts++
 	e.retryAt = q.now().Add(Backoff(e.attempts))
 	return e
@@ -217,7 +284,7 @@ func (q *Queue) Retry(pod *corev1.Pod) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if e := q.failed(pod); e != nil {
-		q.active[pod.UID] = e
+		q.activate(e)
 		q.cond.Broadcast()
 	}
 }
@@ -228,23 +295,30 @@ func (q *Queue) Retry(pod *corev1.Pod) {
 func (q *Queue) MoveAll() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for uid, e := range q.unschedulable {
-		delete(q.unschedulable, uid)
-		q.active[uid] = e
+	if q.parked == 0 {
+		return
+	}
+	for _, e := range q.entries {
+		if e.where == unschedulable {
+			q.take(e)
+			q.activate(e)
+		}
 	}
 	q.cond.Broadcast()
 }
 
 // Tick moves pods parked longer than MaxUnschedulable back, and wakes Pop
-// for pods whose back-off has ended; call it about once a second.
+// for pods whose back-off has ended; call it a few times a second.
 func (q *Queue) Tick() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.now()
-	for uid, e := range q.unschedulable {
-		if now.Sub(e.parked) >= MaxUnschedulable {
-			delete(q.unschedulable, uid)
-			q.active[uid] = e
+	if q.parked > 0 {
+		for _, e := range q.entries {
+			if e.where == unschedulable && now.Sub(e.parked) >= MaxUnschedulable {
+				q.take(e)
+				q.activate(e)
+			}
 		}
 	}
 	q.cond.Broadcast()
@@ -258,11 +332,15 @@ func (q *Queue) Close() {
 	q.cond.Broadcast()
 }
 
-// Len is how many pods are waiting: eligible, backing off or parked.
+// Len is how many pods are waiting: eligible or backing off, and parked
+// as unschedulable.
 func (q *Queue) Len() (active, unschedulable int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.active), len(q.unschedulable)
+	for _, h := range q.active {
+		active += h.Len()
+	}
+	return active + q.backoff.Len(), q.parked
 }
 
 // Backoff is the wait after attempt n (1-based): 1 s doubling to 10 s.
@@ -272,4 +350,39 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxBackoff)
+}
+
+// podHeap orders one namespace's eligible pods: higher priority first,
+// then the longest waiting.
+type podHeap []*entry
+
+func (h podHeap) Len() int { return len(h) }
+func (h podHeap) Less(i, j int) bool {
+	if pi, pj := priority(h[i].pod), priority(h[j].pod); pi != pj {
+		return pi > pj
+	}
+	return older(h[i], h[j])
+}
+func (h podHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *podHeap) Push(x any) {
+	e := x.(*entry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
+func (h *podHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return e
+}
+
+// backoffHeap orders pods backing off by the end of their back-off.
+type backoffHeap struct{ podHeap }
+
+func (h backoffHeap) Less(i, j int) bool {
+	return h.podHeap[i].retryAt.Before(h.podHeap[j].retryAt)
 }
