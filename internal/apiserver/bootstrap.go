@@ -12,6 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/marina-orchestrator/marina/internal/admission/priority"
 )
 
 // SystemNamespaces exist from the start, as in Kubernetes.
@@ -49,6 +51,15 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logge
 		})
 		if err != nil {
 			return fmt.Errorf("create runtimeclass %s: %w", name, err)
+		}
+	}
+	for _, pc := range priority.SystemClasses() {
+		err := create("priorityclass "+pc.Name, func(ctx context.Context) error {
+			_, err := client.SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("create priorityclass %s: %w", pc.Name, err)
 		}
 	}
 	return nil

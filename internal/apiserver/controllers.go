@@ -16,13 +16,18 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
+	"github.com/marina-orchestrator/marina/internal/scheduler/engine"
 )
 
 // startControllers starts the controllers of the control plane itself:
-// garbage collection, namespace deletion and node lifecycle. They are ordinary
-// API clients over the loopback connection and stop with ctx.
-func startControllers(ctx context.Context, cfg *rest.Config, nodes nodelifecycle.Config, log *slog.Logger) error {
-	cfg = rest.CopyConfig(cfg)
+// garbage collection, namespace deletion, node lifecycle and the
+// scheduler. They are ordinary API clients over the loopback connection
+// and stop with ctx.
+func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
+	if err := startScheduler(ctx, loopback, scfg, log); err != nil {
+		return err
+	}
+	cfg := rest.CopyConfig(loopback)
 	cfg.QPS, cfg.Burst = 500, 1000
 	// The controllers walk every resource, deprecated ones included; the
 	// deprecation warnings are for users, not for them.
@@ -38,7 +43,7 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodes nodelifecycle
 	factory := informers.NewSharedInformerFactory(client, 10*time.Minute)
 	leaseFactory := informers.NewSharedInformerFactoryWithOptions(client, 10*time.Minute, informers.WithNamespace(nodelifecycle.LeaseNamespace))
 	ns := namespace.New(client, md, factory, log)
-	nl, err := nodelifecycle.New(nodes, client, factory, leaseFactory, log)
+	nl, err := nodelifecycle.New(scfg.Nodes, client, factory, leaseFactory, log)
 	if err != nil {
 		return fmt.Errorf("node lifecycle controller: %w", err)
 	}
@@ -54,5 +59,25 @@ func startControllers(ctx context.Context, cfg *rest.Config, nodes nodelifecycle
 			log.Error("garbage collector stopped", "err", err)
 		}
 	}()
+	return nil
+}
+
+// startScheduler starts the scheduler with its own client, whose rate
+// limit suits thousands of bindings a second, and its own informers.
+func startScheduler(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
+	cfg := rest.CopyConfig(loopback)
+	cfg.QPS, cfg.Burst = 10000, 10000
+	cfg.UserAgent = "marina-scheduler"
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("scheduler client: %w", err)
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	sched, err := engine.New(scfg.Scheduler, client, factory, log)
+	if err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	go sched.Run(ctx)
 	return nil
 }

@@ -30,10 +30,12 @@ import (
 	"k8s.io/client-go/rest"
 	basecompatibility "k8s.io/component-base/compatibility"
 
+	"github.com/marina-orchestrator/marina/internal/admission/priority"
 	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/openapi"
 	"github.com/marina-orchestrator/marina/internal/pki"
+	schedconfig "github.com/marina-orchestrator/marina/internal/scheduler/config"
 	"github.com/marina-orchestrator/marina/internal/storage"
 	"github.com/marina-orchestrator/marina/internal/version"
 )
@@ -48,6 +50,8 @@ type Config struct {
 	Storage storage.Config
 	// Nodes tunes how fast dead nodes are noticed and their pods evicted.
 	Nodes nodelifecycle.Config
+	// Scheduler configures the scheduler; nil is config.Default().
+	Scheduler *schedconfig.Configuration
 	// Logger is the server's logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -79,6 +83,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Scheduler == nil {
+		c.Scheduler = schedconfig.Default()
 	}
 }
 
@@ -199,7 +206,7 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 	if err := nsLifecycle.ValidateInitialization(); err != nil {
 		return fmt.Errorf("namespace admission: %w", err)
 	}
-	gc.AdmissionControl = admission.NewChainHandler(nsLifecycle)
+	gc.AdmissionControl = admission.NewChainHandler(nsLifecycle, priority.New(informerFactory))
 
 	gc.AddPostStartHookOrDie("marina-informers", func(ctx genericapiserver.PostStartHookContext) error {
 		informerFactory.Start(ctx.Done())
@@ -209,7 +216,7 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 		return bootstrap(ctx, client, log)
 	})
 	gc.AddPostStartHookOrDie("marina-controllers", func(ctx genericapiserver.PostStartHookContext) error {
-		return startControllers(ctx, s.Loopback, s.cfg.Nodes, log)
+		return startControllers(ctx, s.Loopback, s.cfg, log)
 	})
 
 	generic, err := gc.Complete(nil).New("marina-apiserver", genericapiserver.NewEmptyDelegateWithCustomHandler(notFound()))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -13,12 +14,14 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/manifests"
 	"github.com/marina-orchestrator/marina/internal/pki"
+	schedconfig "github.com/marina-orchestrator/marina/internal/scheduler/config"
 	"github.com/marina-orchestrator/marina/internal/storage"
 )
 
 // serverFlags are the flags of `marina server` and `marina up`.
 type serverFlags struct {
 	dataDir, listen, datastore, etcd, logLevel string
+	schedulerConfig                            string
 	nodes                                      nodelifecycle.Config
 }
 
@@ -30,6 +33,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.etcd, "etcd-endpoints", "", "comma-separated etcd client URLs, with --datastore etcd")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.nodes.GracePeriod, "node-monitor-grace-period", 15*time.Second, "how long a node's agent may be silent before the node is NotReady and tainted unreachable")
+	fs.StringVar(&f.schedulerConfig, "scheduler-config", "", "the scheduler's configuration file (YAML, kind SchedulerConfiguration); default: the built-in defaults")
 	fs.Int64Var(&f.nodes.DefaultTolerationSeconds, "default-unreachable-toleration-seconds", 15, "how long pods without their own toleration stay on an unreachable node")
 }
 
@@ -38,12 +42,19 @@ func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	sched := schedconfig.Default()
+	if f.schedulerConfig != "" {
+		if sched, err = schedconfig.Load(f.schedulerConfig); err != nil {
+			return nil, nil, fmt.Errorf("--scheduler-config: %w", err)
+		}
+	}
 	srv, err := apiserver.New(apiserver.Config{
-		DataDir: f.dataDir,
-		Listen:  f.listen,
-		Storage: storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
-		Nodes:   f.nodes,
-		Logger:  logger,
+		DataDir:   f.dataDir,
+		Listen:    f.listen,
+		Storage:   storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
+		Nodes:     f.nodes,
+		Scheduler: sched,
+		Logger:    logger,
 	})
 	return srv, logger, err
 }

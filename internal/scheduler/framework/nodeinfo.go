@@ -285,7 +285,7 @@ type Snapshot struct {
 	// such pod walk these instead of every node.
 	HavePodsWithAffinity             []*NodeInfo
 	HavePodsWithRequiredAntiAffinity []*NodeInfo
-	byName                           map[string]*NodeInfo
+	byName                           map[string]int // index in Nodes
 }
 
 // NewSnapshot indexes nodes by name.
@@ -298,11 +298,35 @@ func NewSnapshot(nodes []*NodeInfo) *Snapshot {
 // Reindex rebuilds the index and the affinity lists from Nodes; call it
 // after changing Nodes or their pods.
 func (s *Snapshot) Reindex() {
-	s.byName = make(map[string]*NodeInfo, len(s.Nodes))
+	s.byName = make(map[string]int, len(s.Nodes))
+	for i, n := range s.Nodes {
+		s.byName[n.Name()] = i
+	}
+	s.RefreshAffinityLists()
+}
+
+// Replace puts n in the place of the node of the same name, which must be
+// in the snapshot (false if it is not). The affinity lists are refreshed
+// only when the old or the new NodeInfo has pods with affinity.
+func (s *Snapshot) Replace(n *NodeInfo) bool {
+	i, ok := s.byName[n.Name()]
+	if !ok {
+		return false
+	}
+	old := s.Nodes[i]
+	s.Nodes[i] = n
+	if len(old.PodsWithAffinity) > 0 || len(n.PodsWithAffinity) > 0 {
+		s.RefreshAffinityLists()
+	}
+	return true
+}
+
+// RefreshAffinityLists rebuilds HavePodsWithAffinity and
+// HavePodsWithRequiredAntiAffinity from Nodes.
+func (s *Snapshot) RefreshAffinityLists() {
 	s.HavePodsWithAffinity = s.HavePodsWithAffinity[:0]
 	s.HavePodsWithRequiredAntiAffinity = s.HavePodsWithRequiredAntiAffinity[:0]
 	for _, n := range s.Nodes {
-		s.byName[n.Name()] = n
 		if len(n.PodsWithAffinity) > 0 {
 			s.HavePodsWithAffinity = append(s.HavePodsWithAffinity, n)
 		}
@@ -313,4 +337,9 @@ func (s *Snapshot) Reindex() {
 }
 
 // Get returns the named node, nil if the snapshot has none.
-func (s *Snapshot) Get(name string) *NodeInfo { return s.byName[name] }
+func (s *Snapshot) Get(name string) *NodeInfo {
+	if i, ok := s.byName[name]; ok {
+		return s.Nodes[i]
+	}
+	return nil
+}

@@ -67,6 +67,8 @@ const (
 type Queue struct {
 	share ShareFunc
 	now   func() time.Time
+	// initialBackoff and maxBackoff bound the wait between attempts.
+	initialBackoff, maxBackoff time.Duration
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -85,10 +87,18 @@ func New(share ShareFunc, now func() time.Time) *Queue {
 	if now == nil {
 		now = time.Now
 	}
-	q := &Queue{share: share, now: now, entries: map[types.UID]*entry{},
+	q := &Queue{share: share, now: now, initialBackoff: InitialBackoff, maxBackoff: MaxBackoff, entries: map[types.UID]*entry{},
 		active: map[string]*podHeap{}, backoff: &backoffHeap{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
+}
+
+// SetBackoff changes the back-off bounds (InitialBackoff and MaxBackoff by
+// default); call it before the queue is used.
+func (q *Queue) SetBackoff(initial, maximum time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.initialBackoff, q.maxBackoff = initial, maximum
 }
 
 // Add queues a pod to schedule; an update of a queued pod replaces it and,
@@ -112,6 +122,17 @@ func (q *Queue) Add(pod *corev1.Pod) {
 	}
 	q.activate(e)
 	q.cond.Broadcast()
+}
+
+// Refresh replaces a queued pod's object without moving it: for updates
+// that cannot change where it fits (its status). Unknown pods are
+// ignored.
+func (q *Queue) Refresh(pod *corev1.Pod) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if e := q.entries[pod.UID]; e != nil {
+		e.pod = pod
+	}
 }
 
 // activate puts e among the eligible pods, or in the back-off heap while
@@ -274,7 +295,7 @@ func (q *Queue) failed(pod *corev1.Pod) *entry {
 	}
 	e.where = nowhere
 	e.attempts++
-	e.retryAt = q.now().Add(Backoff(e.attempts))
+	e.retryAt = q.now().Add(backoff(e.attempts, q.initialBackoff, q.maxBackoff))
 	return e
 }
 
@@ -344,12 +365,14 @@ func (q *Queue) Len() (active, unschedulable int) {
 }
 
 // Backoff is the wait after attempt n (1-based): 1 s doubling to 10 s.
-func Backoff(n int) time.Duration {
-	d := InitialBackoff
-	for i := 1; i < n && d < MaxBackoff; i++ {
+func Backoff(n int) time.Duration { return backoff(n, InitialBackoff, MaxBackoff) }
+
+func backoff(n int, initial, maximum time.Duration) time.Duration {
+	d := initial
+	for i := 1; i < n && d < maximum; i++ {
 		d *= 2
 	}
-	return min(d, MaxBackoff)
+	return min(d, maximum)
 }
 
 // podHeap orders one namespace's eligible pods: higher priority first,
