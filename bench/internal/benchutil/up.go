@@ -15,7 +15,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// Marina is a running `marina up` on its own data directory.
+// Marina is a running `marina up` or `marina server` on its own data
+// directory.
 type Marina struct {
 	Cmd *exec.Cmd
 	// Dir is the data directory; the process's output is Dir/server.log.
@@ -34,12 +35,18 @@ type Marina struct {
 // /readyz to answer 200. If it does not, the process is stopped and the
 // error names the log; the data directory stays for reading it.
 func Up(bin string, args ...string) (*Marina, error) {
+	return Start(bin, "up", args...)
+}
+
+// Start is Up for any marina command that serves the API ("up" or
+// "server").
+func Start(bin, command string, args ...string) (*Marina, error) {
 	dir, err := os.MkdirTemp("", "marina-bench-data")
 	if err != nil {
 		return nil, err
 	}
 	listen := fmt.Sprintf("127.0.0.1:%d", FreePort())
-	cmd := exec.Command(bin, append([]string{"up", "--data-dir", dir, "--listen", listen}, args...)...)
+	cmd := exec.Command(bin, append([]string{command, "--data-dir", dir, "--listen", listen}, args...)...)
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
