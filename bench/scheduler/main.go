@@ -33,6 +33,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,8 @@ func main() {
 	workloads := flag.String("workloads", "default,spread", "default and/or spread")
 	clients := flag.Int("clients", 32, "concurrent client-go clients creating pods")
 	core := flag.Bool("core", true, "also measure the scheduler's core in this process")
+	api := flag.Bool("api", true, "measure against a real marina server")
+	coreProfile := flag.String("core-cpuprofile", "", "write a CPU profile of the core measurement to this file")
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 
@@ -79,19 +82,21 @@ func main() {
 	}
 	defer cleanup()
 	fmt.Printf("Go %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"))
-	fmt.Println("| nodes | pods | workload | pods bound/s | create→bound p50 | p99 | creates/s | server RSS when all bound |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
-	for _, s := range ss {
-		for _, w := range strings.Split(*workloads, ",") {
-			r, err := measure(bin, s, w, *clients)
-			if err != nil {
-				log.Fatalf("%d nodes, %d pods, %s: %v", s.nodes, s.pods, w, err)
-			}
-			fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f | %s |\n", s.nodes, s.pods, w, r.boundPerSec,
-				benchutil.Ms(r.p50), benchutil.Ms(r.p99), r.createsPerSec, r.rss)
-		}
+	if *api {
+		measureAPI(bin, ss, *workloads, *clients)
 	}
 	if *core {
+		if *coreProfile != "" {
+			f, err := os.Create(*coreProfile)
+			if err != nil {
+				log.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				log.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
+		}
 		fmt.Println()
 		fmt.Println("| nodes | pods | workload | core: pods placed/s (no API server) |")
 		fmt.Println("|---|---|---|---|")
@@ -103,6 +108,21 @@ func main() {
 				}
 				fmt.Printf("| %d | %d | %s | %.0f |\n", s.nodes, s.pods, w, rate)
 			}
+		}
+	}
+}
+
+func measureAPI(bin string, ss []size, workloads string, clients int) {
+	fmt.Println("| nodes | pods | workload | pods bound/s | create→bound p50 | p99 | creates/s | server RSS when all bound |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
+	for _, s := range ss {
+		for _, w := range strings.Split(workloads, ",") {
+			r, err := measure(bin, s, w, clients)
+			if err != nil {
+				log.Fatalf("%d nodes, %d pods, %s: %v", s.nodes, s.pods, w, err)
+			}
+			fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %.0f | %s |\n", s.nodes, s.pods, w, r.boundPerSec,
+				benchutil.Ms(r.p50), benchutil.Ms(r.p99), r.createsPerSec, r.rss)
 		}
 	}
 }

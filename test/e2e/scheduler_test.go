@@ -416,3 +416,19 @@ func boundIn(t *testing.T, s *Server, ns string) int {
 	}
 	return len(list.Items)
 }
+
+// TestSchedulerWithAgent is the README's pod: created without a node, the
+// scheduler places it on the agent's node, which runs it.
+func TestSchedulerWithAgent(t *testing.T) {
+	s := StartUp(t)
+	s.MustKubectl("run", "hello", "--image=local", "--restart=Never",
+		`--overrides={"spec":{"runtimeClassName":"process"}}`, "--", "sh", "-c", "echo hello from $POD_IP")
+	eventually(t, 60*time.Second, func() error {
+		out, _, err := s.Kubectl("logs", "hello")
+		if err != nil || !strings.Contains(out, "hello from ") {
+			return fmt.Errorf("logs %q, %v", out, err)
+		}
+		return nil
+	})
+	waitEvent(t, s, "default", "hello", "Scheduled: Successfully assigned default/hello to ")
+}

@@ -37,6 +37,7 @@ import (
 	schedcache "github.com/marina-orchestrator/marina/internal/scheduler/cache"
 	"github.com/marina-orchestrator/marina/internal/scheduler/config"
 	"github.com/marina-orchestrator/marina/internal/scheduler/fairshare"
+	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/noderuntime"
 	"github.com/marina-orchestrator/marina/internal/scheduler/queue"
 )
 
@@ -340,7 +341,7 @@ func (e *Engine) failed(ctx context.Context, pod *corev1.Pod, err error) {
 		e.queue.Retry(pod)
 		return
 	}
-	msg := fitErr.Error()
+	msg := fitErr.Error() + hints(fitErr)
 	nominated := ""
 	if e.preempt != nil {
 		var note string
@@ -352,6 +353,22 @@ func (e *Engine) failed(ctx context.Context, pod *corev1.Pod, err error) {
 	e.queue.Unschedulable(pod)
 	e.recorder.Event(pod, corev1.EventTypeWarning, "FailedScheduling", msg)
 	e.submit(ctx, func(ctx context.Context) { e.setUnschedulable(ctx, pod, msg, nominated) })
+}
+
+// hints says what to do about reasons that have a remedy (a runtime no
+// node offers), once each.
+func hints(fitErr *scheduler.FitError) string {
+	seen := map[string]bool{}
+	var out strings.Builder
+	for _, st := range fitErr.NodeStatus {
+		for _, r := range st.Reasons {
+			if h, ok := noderuntime.Hint(r); ok && !seen[h] {
+				seen[h] = true
+				out.WriteString(" To run it: " + h + ".")
+			}
+		}
+	}
+	return out.String()
 }
 
 // setUnschedulable sets the pod's PodScheduled condition to False with

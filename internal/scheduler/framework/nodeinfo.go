@@ -159,6 +159,10 @@ type NodeInfo struct {
 	// pods' requests.
 	Allocatable Resource
 	Requested   Resource
+	// NonZeroRequested is the cpu and memory its pods request, counting
+	// a container without a request as asking for the defaults
+	// (NonZeroRequests): what the resource scores look at.
+	NonZeroRequested Resource
 	// UsedPorts are the host ports its pods take.
 	UsedPorts map[HostPort]bool
 	// PodsWithAffinity are its pods that have any pod affinity or
@@ -190,6 +194,9 @@ func (n *NodeInfo) Name() string { return n.Node.Name }
 func (n *NodeInfo) AddPod(p *corev1.Pod) {
 	n.Pods = append(n.Pods, p)
 	n.Requested.Add(PodRequests(p))
+	cpu, mem := NonZeroRequests(p)
+	n.NonZeroRequested.MilliCPU += cpu
+	n.NonZeroRequested.Memory += mem
 	for _, hp := range PodHostPorts(p) {
 		n.UsedPorts[hp] = true
 	}
@@ -236,6 +243,9 @@ func (n *NodeInfo) RemovePod(p *corev1.Pod) bool {
 		n.PodsWithAffinity = removeByUID(n.PodsWithAffinity, q.UID)
 		n.PodsWithRequiredAntiAffinity = removeByUID(n.PodsWithRequiredAntiAffinity, q.UID)
 		n.Requested.Sub(PodRequests(q))
+		cpu, mem := NonZeroRequests(q)
+		n.NonZeroRequested.MilliCPU -= cpu
+		n.NonZeroRequested.Memory -= mem
 		for _, hp := range PodHostPorts(q) {
 			delete(n.UsedPorts, hp)
 		}
@@ -251,6 +261,7 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		PodsWithRequiredAntiAffinity: append([]*corev1.Pod(nil), n.PodsWithRequiredAntiAffinity...),
 		Generation:                   n.Generation}
 	c.Requested.Add(n.Requested)
+	c.NonZeroRequested = n.NonZeroRequested
 	for hp := range n.UsedPorts {
 		c.UsedPorts[hp] = true
 	}

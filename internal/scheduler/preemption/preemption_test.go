@@ -28,10 +28,7 @@ import (
 // Scores do not matter to preemption.
 func profile(t testing.TB, extra ...framework.Plugin) *scheduler.Profile {
 	t.Helper()
-	fit, err := noderesources.New(noderesources.FitArgs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fit := pt.MustNew(t, noderesources.New, noderesources.FitArgs{})
 	aff, ports := nodeaffinity.New(), nodeports.New()
 	p := &scheduler.Profile{
 		PreFilters:               []framework.PreFilterPlugin{aff, ports, fit},
@@ -60,13 +57,12 @@ var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 // pod is a pod of priority prio requesting cpu, started an hour before
 // t0 unless changed.
 func pod(name string, prio int32, cpu string) *corev1.Pod {
-	return withPrio(prio, pt.MakePod(name).Req("cpu", cpu).Obj())
+	return withPrio(prio, pt.MakePod(name).Req("cpu", cpu))
 }
 
-func withPrio(prio int32, p *corev1.Pod) *corev1.Pod {
-	p.Spec.Priority = &prio
-	p.Status.StartTime = &metav1.Time{Time: t0.Add(-time.Hour)}
-	return p
+// withPrio builds the pod with priority prio, started an hour before t0.
+func withPrio(prio int32, p *pt.PodWrapper) *corev1.Pod {
+	return p.Priority(prio).StartTime(t0.Add(-time.Hour)).Obj()
 }
 
 // startedAgo sets the pod's start time d before t0.
@@ -89,10 +85,6 @@ func never(p *corev1.Pod) *corev1.Pod {
 	n := corev1.PreemptNever
 	p.Spec.PreemptionPolicy = &n
 	return p
-}
-
-func ni(n *pt.NodeWrapper, pods ...*corev1.Pod) *framework.NodeInfo {
-	return framework.NewNodeInfo(n.Obj(), pods...)
 }
 
 func names(pods []*corev1.Pod) []string {
@@ -141,9 +133,9 @@ func TestPreempt(t *testing.T) {
 			name: "evicts only the lowest-priority pods needed, on the one node where that helps",
 			pod:  pod("p", 50, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", 1, "500m"), pod("b", 2, "500m"), pod("c", 3, "500m"), pod("d", 100, "500m")),
-				ni(node("tainted").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule), pod("e", 1, "2")),
-				ni(node("important"), hi("f")),
+				node("n1").NodeInfo(pod("a", 1, "500m"), pod("b", 2, "500m"), pod("c", 3, "500m"), pod("d", 100, "500m")),
+				node("tainted").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule).NodeInfo(pod("e", 1, "2")),
+				node("important").NodeInfo(hi("f")),
 			},
 			wantNode: "n1", wantVictims: []string{"b", "a"},
 		},
@@ -151,7 +143,7 @@ func TestPreempt(t *testing.T) {
 			name: "reprieve keeps a lower-priority pod when evicting a bigger one suffices",
 			pod:  pod("p", 50, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("small", 1, "200m"), pod("big", 5, "1"), pod("keep", 100, "800m")),
+				node("n1").NodeInfo(pod("small", 1, "200m"), pod("big", 5, "1"), pod("keep", 100, "800m")),
 			},
 			wantNode: "n1", wantVictims: []string{"big"},
 		},
@@ -159,7 +151,7 @@ func TestPreempt(t *testing.T) {
 			name: "reprieve keeps every higher-priority pod that need not go",
 			pod:  pod("p", 50, "500m"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", 10, "500m"), pod("b", 20, "500m"), pod("c", 30, "500m"), pod("d", 40, "500m")),
+				node("n1").NodeInfo(pod("a", 10, "500m"), pod("b", 20, "500m"), pod("c", 30, "500m"), pod("d", 40, "500m")),
 			},
 			wantNode: "n1", wantVictims: []string{"a"},
 		},
@@ -167,7 +159,7 @@ func TestPreempt(t *testing.T) {
 			name: "no preemption when the node is too small even with the lower-priority pods gone",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("same", 10, "1500m"), pod("low", 1, "500m")),
+				node("n1").NodeInfo(pod("same", 10, "1500m"), pod("low", 1, "500m")),
 			},
 			wantErr: "preemption: 0/1 nodes are available: 1 Insufficient cpu.",
 		},
@@ -175,8 +167,8 @@ func TestPreempt(t *testing.T) {
 			name: "no preemption when the blocking pod has equal or higher priority",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("equal"), pod("same", 10, "2")),
-				ni(node("higher"), pod("more", 11, "2")),
+				node("equal").NodeInfo(pod("same", 10, "2")),
+				node("higher").NodeInfo(pod("more", 11, "2")),
 			},
 			wantErr: "preemption: 0/2 nodes are available: 2 " + ReasonNoVictims + ".",
 		},
@@ -184,22 +176,18 @@ func TestPreempt(t *testing.T) {
 			name: "nodes rejected as unresolvable are skipped, even where evicting would make room",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("tainted").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule), pod("a", 1, "2")),
-				ni(node("cordoned").Unschedulable(), pod("b", 1, "2")),
-				ni(node("too-small").Capacity("cpu", "500m", "pods", "110").Label(noderuntime.LabelPrefix+"process", "true"), pod("c", 1, "500m")),
+				node("tainted").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule).NodeInfo(pod("a", 1, "2")),
+				node("cordoned").Unschedulable().NodeInfo(pod("b", 1, "2")),
+				node("too-small").Capacity("cpu", "500m", "pods", "110").Label(noderuntime.LabelPrefix+"process", "true").NodeInfo(pod("c", 1, "500m")),
 			},
 			wantErr: "preemption: 0/3 nodes are available: 3 " + ReasonNotHelpful + ".",
 		},
 		{
 			name: "a node the selector rules out is skipped; the matching one is used",
-			pod: func() *corev1.Pod {
-				p := pod("p", 10, "1")
-				p.Spec.NodeSelector = map[string]string{"zone": "a"}
-				return p
-			}(),
+			pod:  withPrio(10, pt.MakePod("p").Req("cpu", "1").NodeSelector("zone", "a")),
 			nodes: []*framework.NodeInfo{
-				ni(node("zone-b").Label("zone", "b"), pod("cheap", 0, "2")),
-				ni(node("zone-a").Label("zone", "a"), pod("dear", 5, "2")),
+				node("zone-b").Label("zone", "b").NodeInfo(pod("cheap", 0, "2")),
+				node("zone-a").Label("zone", "a").NodeInfo(pod("dear", 5, "2")),
 			},
 			wantNode: "zone-a", wantVictims: []string{"dear"},
 		},
@@ -207,23 +195,23 @@ func TestPreempt(t *testing.T) {
 			name: "a pod without a priority counts as 0",
 			pod:  pt.MakePod("p").Req("cpu", "1").Obj(),
 			nodes: []*framework.NodeInfo{
-				ni(node("zero"), func() *corev1.Pod { p := pod("unset", 0, "2"); p.Spec.Priority = nil; return p }()),
-				ni(node("negative"), pod("neg", -1, "2")),
+				node("zero").NodeInfo(pt.MakePod("unset").Req("cpu", "2").StartTime(t0.Add(-time.Hour)).Obj()),
+				node("negative").NodeInfo(pod("neg", -1, "2")),
 			},
 			wantNode: "negative", wantVictims: []string{"neg"},
 		},
 		{
 			name:    "preemptionPolicy Never",
 			pod:     never(pod("p", 10, "1")),
-			nodes:   []*framework.NodeInfo{ni(node("n1"), pod("a", 1, "2"))},
+			nodes:   []*framework.NodeInfo{node("n1").NodeInfo(pod("a", 1, "2"))},
 			wantErr: "preemption: not eligible: preemptionPolicy is Never.",
 		},
 		{
 			name: "waits while a lower-priority pod on the nominated node terminates",
 			pod:  nominated("n1", pod("p", 10, "1")),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), terminating(pod("going", 1, "2"))),
-				ni(node("n2"), pod("a", 1, "2")),
+				node("n1").NodeInfo(terminating(pod("going", 1, "2"))),
+				node("n2").NodeInfo(pod("a", 1, "2")),
 			},
 			wantErr: "preemption: not eligible: pod default/going on nominated node n1 is still terminating.",
 		},
@@ -231,8 +219,8 @@ func TestPreempt(t *testing.T) {
 			name: "a terminating pod of higher priority is not the pod's victim: preempt again",
 			pod:  nominated("n1", pod("p", 10, "1")),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), terminating(pod("other", 20, "2"))),
-				ni(node("n2"), pod("a", 1, "2")),
+				node("n1").NodeInfo(terminating(pod("other", 20, "2"))),
+				node("n2").NodeInfo(pod("a", 1, "2")),
 			},
 			wantNode: "n2", wantVictims: []string{"a"},
 		},
@@ -240,17 +228,17 @@ func TestPreempt(t *testing.T) {
 			name: "a nominated node that can no longer take the pod does not hold it back",
 			pod:  nominated("n1", pod("p", 10, "1")),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule), terminating(pod("going", 1, "2"))),
-				ni(node("n2"), pod("a", 1, "2")),
+				node("n1").Taint("dedicated", "gpu", corev1.TaintEffectNoSchedule).NodeInfo(terminating(pod("going", 1, "2"))),
+				node("n2").NodeInfo(pod("a", 1, "2")),
 			},
 			wantNode: "n2", wantVictims: []string{"a"},
 		},
 		{
 			name: "host port: evicts the lower-priority pod holding it, not the others",
-			pod:  withPrio(10, pt.MakePod("p").HostPort("", "", 80).Obj()),
+			pod:  withPrio(10, pt.MakePod("p").HostPort("", "", 80)),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), withPrio(1, pt.MakePod("web").HostPort("", "", 80).Obj()), pod("bystander", 0, "500m")),
-				ni(node("n2"), withPrio(100, pt.MakePod("important-web").HostPort("", "", 80).Obj())),
+				node("n1").NodeInfo(withPrio(1, pt.MakePod("web").HostPort("", "", 80)), pod("bystander", 0, "500m")),
+				node("n2").NodeInfo(withPrio(100, pt.MakePod("important-web").HostPort("", "", 80))),
 			},
 			wantNode: "n1", wantVictims: []string{"web"},
 		},
@@ -258,8 +246,8 @@ func TestPreempt(t *testing.T) {
 			name: "choice 1: the lowest highest victim priority, even with more victims",
 			pod:  pod("p", 50, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("five", 5, "2")),
-				ni(node("n2"), pod("a", 1, "500m"), pod("b", 1, "500m"), pod("c", 1, "500m"), pod("d", 1, "500m")),
+				node("n1").NodeInfo(pod("five", 5, "2")),
+				node("n2").NodeInfo(pod("a", 1, "500m"), pod("b", 1, "500m"), pod("c", 1, "500m"), pod("d", 1, "500m")),
 			},
 			// Equals are reprieved in order, so the last two go.
 			wantNode: "n2", wantVictims: []string{"c", "d"},
@@ -268,8 +256,8 @@ func TestPreempt(t *testing.T) {
 			name: "choice 2: the smallest sum of victim priorities",
 			pod:  pod("p", 50, "2"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", 5, "1"), pod("b", 4, "1")),
-				ni(node("n2"), pod("c", 5, "1"), pod("d", 1, "1")),
+				node("n1").NodeInfo(pod("a", 5, "1"), pod("b", 4, "1")),
+				node("n2").NodeInfo(pod("c", 5, "1"), pod("d", 1, "1")),
 			},
 			wantNode: "n2", wantVictims: []string{"c", "d"},
 		},
@@ -277,8 +265,8 @@ func TestPreempt(t *testing.T) {
 			name: "choice 2: negative priorities are shifted, so fewer victims sum less",
 			pod:  pod("p", 0, "2"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", -10, "1"), pod("b", -20, "1")),
-				ni(node("n2"), pod("c", -10, "2")),
+				node("n1").NodeInfo(pod("a", -10, "1"), pod("b", -20, "1")),
+				node("n2").NodeInfo(pod("c", -10, "2")),
 			},
 			wantNode: "n2", wantVictims: []string{"c"},
 		},
@@ -287,8 +275,8 @@ func TestPreempt(t *testing.T) {
 			pod:  pod("p", 10, "2"),
 			nodes: []*framework.NodeInfo{
 				// 0 and MinInt32, shifted, sum to the same as 0 alone.
-				ni(node("n1"), pod("a", 0, "1"), pod("b", math.MinInt32, "1")),
-				ni(node("n2"), pod("c", 0, "2")),
+				node("n1").NodeInfo(pod("a", 0, "1"), pod("b", math.MinInt32, "1")),
+				node("n2").NodeInfo(pod("c", 0, "2")),
 			},
 			wantNode: "n2", wantVictims: []string{"c"},
 		},
@@ -296,9 +284,9 @@ func TestPreempt(t *testing.T) {
 			name: "choice 4: the node whose highest-priority victims started last",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), startedAgo(time.Hour, pod("old", 1, "2"))),
-				ni(node("n2"), startedAgo(time.Minute, pod("new", 1, "2"))),
-				ni(node("n3"), startedAgo(2*time.Hour, pod("older", 1, "2"))),
+				node("n1").NodeInfo(startedAgo(time.Hour, pod("old", 1, "2"))),
+				node("n2").NodeInfo(startedAgo(time.Minute, pod("new", 1, "2"))),
+				node("n3").NodeInfo(startedAgo(2*time.Hour, pod("older", 1, "2"))),
 			},
 			wantNode: "n2", wantVictims: []string{"new"},
 		},
@@ -306,8 +294,8 @@ func TestPreempt(t *testing.T) {
 			name: "choice 4: a victim that has not started yet counts as the latest",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), startedAgo(time.Minute, pod("running", 1, "2"))),
-				ni(node("n2"), func() *corev1.Pod { p := pod("pending", 1, "2"); p.Status.StartTime = nil; return p }()),
+				node("n1").NodeInfo(startedAgo(time.Minute, pod("running", 1, "2"))),
+				node("n2").NodeInfo(func() *corev1.Pod { p := pod("pending", 1, "2"); p.Status.StartTime = nil; return p }()),
 			},
 			wantNode: "n2", wantVictims: []string{"pending"},
 		},
@@ -315,9 +303,9 @@ func TestPreempt(t *testing.T) {
 			name: "choice 5: otherwise the first node by name, whatever the snapshot's order",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n3"), pod("c", 1, "2")),
-				ni(node("n1"), pod("a", 1, "2")),
-				ni(node("n2"), pod("b", 1, "2")),
+				node("n3").NodeInfo(pod("c", 1, "2")),
+				node("n1").NodeInfo(pod("a", 1, "2")),
+				node("n2").NodeInfo(pod("b", 1, "2")),
 			},
 			wantNode: "n1", wantVictims: []string{"a"},
 		},
@@ -325,8 +313,8 @@ func TestPreempt(t *testing.T) {
 			name: "a stale fit error: the pod fits without evicting, and that node wins",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", 1, "2")),
-				ni(node("n2"), pod("b", 1, "1")),
+				node("n1").NodeInfo(pod("a", 1, "2")),
+				node("n2").NodeInfo(pod("b", 1, "1")),
 			},
 			fitErr: func(nodes []*framework.NodeInfo) *scheduler.FitError {
 				st := func() *framework.Status {
@@ -340,7 +328,7 @@ func TestPreempt(t *testing.T) {
 			name: "a PreFilter rejection leaves nothing to preempt for",
 			pod:  pod("p", 10, "1"),
 			nodes: []*framework.NodeInfo{
-				ni(node("n1"), pod("a", 1, "2")),
+				node("n1").NodeInfo(pod("a", 1, "2")),
 			},
 			fitErr: func(nodes []*framework.NodeInfo) *scheduler.FitError {
 				return &scheduler.FitError{NumAllNodes: 1, PreFilterMsg: "pod has unbound PVCs"}

@@ -14,6 +14,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/scheduler"
 	"github.com/marina-orchestrator/marina/internal/scheduler/framework"
 	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/noderesources"
+	pt "github.com/marina-orchestrator/marina/internal/scheduler/plugins/plugintest"
 )
 
 // blockers is a hand-written plugin whose Filter depends on what its
@@ -51,10 +52,9 @@ func (blockers) Filter(_ context.Context, state *framework.CycleState, _ *corev1
 	return nil
 }
 
+// blocker is a pod labelled role=blocker, of priority prio.
 func blocker(name string, prio int32) *corev1.Pod {
-	p := pod(name, prio, "100m")
-	p.Labels = map[string]string{"role": "blocker"}
-	return p
+	return withPrio(prio, pt.MakePod(name).Req("cpu", "100m").Label("role", "blocker"))
 }
 
 // PreFilter plugins see the node being evaluated with its victims gone
@@ -63,8 +63,8 @@ func blocker(name string, prio int32) *corev1.Pod {
 func TestPreemptPreFilterSeesWhatIf(t *testing.T) {
 	prof := profile(t, blockers{})
 	nodes := []*framework.NodeInfo{
-		ni(node("n1"), blocker("b1", 1), pod("filler", 2, "100m")),
-		ni(node("n2"), blocker("b2", 100)),
+		node("n1").NodeInfo(blocker("b1", 1), pod("filler", 2, "100m")),
+		node("n2").NodeInfo(blocker("b2", 100)),
 	}
 	snap := framework.NewSnapshot(nodes)
 	p := pod("p", 10, "1")
@@ -93,7 +93,7 @@ func (f failing) Filter(_ context.Context, _ *framework.CycleState, _ *corev1.Po
 // A plugin's internal error, or the context's end, is an error with
 // context, not an UnhelpfulError.
 func TestPreemptErrors(t *testing.T) {
-	nodes := []*framework.NodeInfo{ni(node("n1"), pod("a", 1, "2"))}
+	nodes := []*framework.NodeInfo{node("n1").NodeInfo(pod("a", 1, "2"))}
 	p := pod("p", 10, "1")
 	unschedulable := &scheduler.FitError{NumAllNodes: 1, NodeStatus: map[string]*framework.Status{
 		"n1": framework.NewStatus(framework.Unschedulable, noderesources.ReasonInsufficientCPU),
@@ -159,9 +159,9 @@ func cluster(n int, blocked bool) []*framework.NodeInfo {
 	for i := range nodes {
 		name := fmt.Sprintf("n%04d", i)
 		if blocked {
-			nodes[i] = ni(node(name), pod(name+"-low", 0, "500m"), pod(name+"-same", 10, "1500m"))
+			nodes[i] = node(name).NodeInfo(pod(name+"-low", 0, "500m"), pod(name+"-same", 10, "1500m"))
 		} else {
-			nodes[i] = ni(node(name), pod(name+"-low", 0, "2"))
+			nodes[i] = node(name).NodeInfo(pod(name+"-low", 0, "2"))
 		}
 	}
 	return nodes

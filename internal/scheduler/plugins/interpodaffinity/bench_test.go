@@ -40,7 +40,7 @@ func benchSnapshot() *framework.Snapshot {
 			if i%10 == 0 {
 				p = replica(fmt.Sprintf("svc-%d", i/100), i)
 			} else {
-				p = mkPod(fmt.Sprintf("pod-%d", i), "app", fmt.Sprintf("app-%d", i/10), "tier", "backend").obj()
+				p = pt.MakePod(fmt.Sprintf("pod-%d", i)).Label("app", fmt.Sprintf("app-%d", i/10)).Label("tier", "backend").Obj()
 			}
 			nodes[i%benchNodes].AddPod(p)
 		}
@@ -52,14 +52,14 @@ func benchSnapshot() *framework.Snapshot {
 // replica is a pod of service svc that must not share a node with
 // another of its replicas.
 func replica(svc string, i int) *corev1.Pod {
-	return mkPod(fmt.Sprintf("%s-%d", svc, i), "app", svc, "tier", "frontend").antiAffinity(podTerm(hostname, "app", svc)).obj()
+	return pt.MakePod(fmt.Sprintf("%s-%d", svc, i)).Label("app", svc).Label("tier", "frontend").PodAntiAffinity(pt.PodTerm(hostname, "app", svc)).Obj()
 }
 
 // BenchmarkFilter measures the filter's share of a cycle: PreFilter (one
 // walk of the snapshot) and Filter on each node.
 func BenchmarkFilter(b *testing.B) {
 	snap := benchSnapshot()
-	pl := mustNew(b, DefaultArgs())
+	pl := pt.MustNew(b, New, DefaultArgs())
 	ctx := context.Background()
 	incoming := map[string]*corev1.Pod{
 		// A new replica of svc-7: its own anti-affinity walks every pod,
@@ -67,9 +67,9 @@ func BenchmarkFilter(b *testing.B) {
 		"replica": replica("svc-7", -1),
 		// A pod without terms: only the 3000 pods with anti-affinity are
 		// looked at, none matches, and Filter is skipped.
-		"plain": mkPod("plain", "app", "app-new", "tier", "backend").obj(),
+		"plain": pt.MakePod("plain").Label("app", "app-new").Label("tier", "backend").Obj(),
 		// A pod that must be in the zone of a cache pod (app-5).
-		"zone-affinity": mkPod("za", "app", "app-new").affinity(podTerm(zone, "app", "app-5")).obj(),
+		"zone-affinity": pt.MakePod("za").Label("app", "app-new").PodAffinity(pt.PodTerm(zone, "app", "app-5")).Obj(),
 	}
 	for _, name := range []string{"replica", "plain", "zone-affinity"} {
 		pod := incoming[name]
@@ -111,14 +111,14 @@ func BenchmarkFilter(b *testing.B) {
 // the nodes a cycle filters.
 func BenchmarkScore(b *testing.B) {
 	snap := benchSnapshot()
-	pl := mustNew(b, DefaultArgs())
+	pl := pt.MustNew(b, New, DefaultArgs())
 	ctx := context.Background()
 	feasible := snap.Nodes[:benchFiltered]
 	for name, pod := range map[string]*corev1.Pod{
 		// Preferred terms of its own: every pod is looked at.
-		"preferred": mkPod("pref", "app", "app-new").preferAntiAffinity(10, podTerm(zone, "app", "app-5")).obj(),
+		"preferred": pt.MakePod("pref").Label("app", "app-new").PreferredPodAntiAffinity(10, pt.PodTerm(zone, "app", "app-5")).Obj(),
 		// No terms: only the pods with affinity terms are.
-		"plain": mkPod("plain", "app", "app-new").obj(),
+		"plain": pt.MakePod("plain").Label("app", "app-new").Obj(),
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

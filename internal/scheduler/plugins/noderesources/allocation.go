@@ -16,7 +16,7 @@ func podRequestList(pod *corev1.Pod, resources []ResourceSpec, nonZero bool) []i
 	req := framework.PodRequests(pod)
 	var nzCPU, nzMem int64
 	if nonZero {
-		nzCPU, nzMem = NonZeroRequests(pod)
+		nzCPU, nzMem = framework.NonZeroRequests(pod)
 	}
 	out := make([]int64, len(resources))
 	for i, r := range resources {
@@ -41,12 +41,12 @@ func podRequestList(pod *corev1.Pod, resources []ResourceSpec, nonZero bool) []i
 }
 
 // nonZeroUsage is the cpu and memory the node's pods request with the
-// non-zero defaults, walked only when the scored resources include them.
+// non-zero defaults (kept by the NodeInfo), when the scored resources
+// include them.
 func nonZeroUsage(node *framework.NodeInfo, resources []ResourceSpec) usage {
 	for _, r := range resources {
 		if r.Name == corev1.ResourceCPU || r.Name == corev1.ResourceMemory {
-			c, m := nodeNonZeroRequested(node.Pods)
-			return usage{milliCPU: c, memory: m}
+			return usage{milliCPU: node.NonZeroRequested.MilliCPU, memory: node.NonZeroRequested.Memory}
 		}
 	}
 	return usage{}

@@ -6,7 +6,7 @@
 //
 // The filter uses the pod's requests as they are (framework.PodRequests);
 // the Fit scores count a container without cpu or memory requests as
-// asking for 100m and 200Mi (NonZeroRequests), so that pods without
+// asking for 100m and 200Mi (framework.NonZeroRequests), so that pods without
 // requests still spread.
 package noderesources
 

@@ -195,7 +195,7 @@ func TestNonZeroRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cpu, mem := NonZeroRequests(tt.pod)
+			cpu, mem := framework.NonZeroRequests(tt.pod)
 			if cpu != tt.cpu || mem != tt.mem {
 				t.Errorf("NonZeroRequests = %d m, %d B; want %d m, %d B", cpu, mem, tt.cpu, tt.mem)
 			}
@@ -204,7 +204,7 @@ func TestNonZeroRequests(t *testing.T) {
 }
 
 // BenchmarkFitScore scores a node holding 30 pods: the cost of walking
-// them for the non-zero requests (see nodeNonZeroRequested).
+// them for the non-zero requests (see framework.NodeInfo.NonZeroRequested).
 func BenchmarkFitScore(b *testing.B) {
 	pods := make([]*corev1.Pod, 30)
 	for i := range pods {

@@ -3,6 +3,8 @@
 //
 //	pod := plugintest.MakePod("web").Req("cpu", "500m").Toleration("dedicated", "gpu", "NoSchedule").Obj()
 //	node := plugintest.MakeNode("n1").Capacity("cpu", "2", "pods", "110").Label("zone", "a").Obj()
+//	replica := plugintest.MakePod("web-1").Label("app", "web").PodAntiAffinity(plugintest.PodTerm(corev1.LabelHostname, "app", "web")).Obj()
+//	info := plugintest.MakeNode("n2").NodeInfo(replica)
 //
 // It is for tests only.
 package plugintest
@@ -12,11 +14,13 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/scheduler/framework"
 )
@@ -33,6 +37,22 @@ func Res(pairs ...string) corev1.ResourceList {
 		l[corev1.ResourceName(pairs[i])] = resource.MustParse(pairs[i+1])
 	}
 	return l
+}
+
+// labelMap parses key, value pairs into a map, nil when there are none.
+// It panics on an odd count, which is a mistake in the test.
+func labelMap(pairs ...string) map[string]string {
+	if len(pairs)%2 != 0 {
+		panic(fmt.Sprintf("plugintest: odd number of label arguments %q", pairs))
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m
 }
 
 // PodWrapper builds a pod.
@@ -98,14 +118,19 @@ func (p *PodWrapper) NodeSelector(pairs ...string) *PodWrapper {
 	return p
 }
 
-func (p *PodWrapper) nodeAffinity() *corev1.NodeAffinity {
+func (p *PodWrapper) affinity() *corev1.Affinity {
 	if p.pod.Spec.Affinity == nil {
 		p.pod.Spec.Affinity = &corev1.Affinity{}
 	}
-	if p.pod.Spec.Affinity.NodeAffinity == nil {
-		p.pod.Spec.Affinity.NodeAffinity = &corev1.NodeAffinity{}
+	return p.pod.Spec.Affinity
+}
+
+func (p *PodWrapper) nodeAffinity() *corev1.NodeAffinity {
+	a := p.affinity()
+	if a.NodeAffinity == nil {
+		a.NodeAffinity = &corev1.NodeAffinity{}
 	}
-	return p.pod.Spec.Affinity.NodeAffinity
+	return a.NodeAffinity
 }
 
 // Required sets requiredDuringSchedulingIgnoredDuringExecution to the
@@ -146,6 +171,136 @@ func (p *PodWrapper) HostPort(ip string, protocol corev1.Protocol, port int32) *
 	c := &p.pod.Spec.Containers[0]
 	c.Ports = append(c.Ports, corev1.ContainerPort{ContainerPort: port, HostPort: port, HostIP: ip, Protocol: protocol})
 	return p
+}
+
+// Label sets a label.
+func (p *PodWrapper) Label(key, value string) *PodWrapper {
+	if p.pod.Labels == nil {
+		p.pod.Labels = map[string]string{}
+	}
+	p.pod.Labels[key] = value
+	return p
+}
+
+// Namespace moves the pod to namespace ns.
+func (p *PodWrapper) Namespace(ns string) *PodWrapper {
+	p.pod.Namespace = ns
+	return p
+}
+
+// Priority sets spec.priority, as Priority admission does from the
+// pod's priority class.
+func (p *PodWrapper) Priority(prio int32) *PodWrapper {
+	p.pod.Spec.Priority = &prio
+	return p
+}
+
+// StartTime sets status.startTime, which preemption compares.
+func (p *PodWrapper) StartTime(t time.Time) *PodWrapper {
+	p.pod.Status.StartTime = &metav1.Time{Time: t}
+	return p
+}
+
+// Owner makes the ReplicaSet rs (its name and its UID) the pod's
+// controller, replacing any owner references. Pods of one controller are
+// one workload to topology spreading's default constraints.
+func (p *PodWrapper) Owner(rs string) *PodWrapper {
+	p.pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs,
+		UID: types.UID(rs), Controller: ptr.To(true)}}
+	return p
+}
+
+// Terminating marks the pod as being deleted: it has a deletion
+// timestamp (the zero time; only its presence matters to plugins).
+func (p *PodWrapper) Terminating() *PodWrapper {
+	p.pod.DeletionTimestamp = &metav1.Time{}
+	return p
+}
+
+// podTerms returns the pod's required and preferred term lists of pod
+// affinity, or of pod anti-affinity when anti is set, creating the
+// affinity if the pod has none.
+func (p *PodWrapper) podTerms(anti bool) (*[]corev1.PodAffinityTerm, *[]corev1.WeightedPodAffinityTerm) {
+	a := p.affinity()
+	if anti {
+		if a.PodAntiAffinity == nil {
+			a.PodAntiAffinity = &corev1.PodAntiAffinity{}
+		}
+		return &a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution, &a.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+	}
+	if a.PodAffinity == nil {
+		a.PodAffinity = &corev1.PodAffinity{}
+	}
+	return &a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution, &a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution
+}
+
+// PodAffinity adds required pod affinity terms (each must be met).
+func (p *PodWrapper) PodAffinity(terms ...corev1.PodAffinityTerm) *PodWrapper {
+	required, _ := p.podTerms(false)
+	*required = append(*required, terms...)
+	return p
+}
+
+// PodAntiAffinity adds required pod anti-affinity terms.
+func (p *PodWrapper) PodAntiAffinity(terms ...corev1.PodAffinityTerm) *PodWrapper {
+	required, _ := p.podTerms(true)
+	*required = append(*required, terms...)
+	return p
+}
+
+// PreferredPodAffinity adds a preferred pod affinity term.
+func (p *PodWrapper) PreferredPodAffinity(weight int32, term corev1.PodAffinityTerm) *PodWrapper {
+	_, preferred := p.podTerms(false)
+	*preferred = append(*preferred, corev1.WeightedPodAffinityTerm{Weight: weight, PodAffinityTerm: term})
+	return p
+}
+
+// PreferredPodAntiAffinity adds a preferred pod anti-affinity term.
+func (p *PodWrapper) PreferredPodAntiAffinity(weight int32, term corev1.PodAffinityTerm) *PodWrapper {
+	_, preferred := p.podTerms(true)
+	*preferred = append(*preferred, corev1.WeightedPodAffinityTerm{Weight: weight, PodAffinityTerm: term})
+	return p
+}
+
+// SpreadConstraints adds topology spread constraints.
+func (p *PodWrapper) SpreadConstraints(cs ...corev1.TopologySpreadConstraint) *PodWrapper {
+	p.pod.Spec.TopologySpreadConstraints = append(p.pod.Spec.TopologySpreadConstraints, cs...)
+	return p
+}
+
+// Replicas returns n copies of the pod named <name>-0 to <name>-(n-1),
+// each with its name as UID, as MakePod gives.
+func (p *PodWrapper) Replicas(n int) []*corev1.Pod {
+	out := make([]*corev1.Pod, n)
+	for i := range out {
+		out[i] = p.pod.DeepCopy()
+		out[i].Name = fmt.Sprintf("%s-%d", p.pod.Name, i)
+		out[i].UID = types.UID(out[i].Name)
+	}
+	return out
+}
+
+// PodTerm is a pod (anti-)affinity term over topologyKey selecting, in
+// the namespace of the pod that has the term, the pods with the label
+// pairs (matchLabels). Without pairs the term has no labelSelector and
+// selects no pod.
+func PodTerm(topologyKey string, labelPairs ...string) corev1.PodAffinityTerm {
+	t := corev1.PodAffinityTerm{TopologyKey: topologyKey}
+	if len(labelPairs) > 0 {
+		t.LabelSelector = &metav1.LabelSelector{MatchLabels: labelMap(labelPairs...)}
+	}
+	return t
+}
+
+// SpreadConstraint is a topology spread constraint over key counting the
+// pods with the matchLabels pairs. Without pairs it has no labelSelector
+// and counts no pod.
+func SpreadConstraint(maxSkew int32, key string, when corev1.UnsatisfiableConstraintAction, matchLabels ...string) corev1.TopologySpreadConstraint {
+	c := corev1.TopologySpreadConstraint{MaxSkew: maxSkew, TopologyKey: key, WhenUnsatisfiable: when}
+	if len(matchLabels) > 0 {
+		c.LabelSelector = &metav1.LabelSelector{MatchLabels: labelMap(matchLabels...)}
+	}
+	return c
 }
 
 // Term is a node selector term of match expressions.
@@ -216,6 +371,40 @@ func (n *NodeWrapper) Condition(typ corev1.NodeConditionType, status corev1.Cond
 func (n *NodeWrapper) NoConditions() *NodeWrapper {
 	n.node.Status.Conditions = nil
 	return n
+}
+
+// NodeInfo returns the node as a NodeInfo holding pods.
+func (n *NodeWrapper) NodeInfo(pods ...*corev1.Pod) *framework.NodeInfo {
+	return framework.NewNodeInfo(n.Obj(), pods...)
+}
+
+// NodeInfos returns NodeInfos of nodes, in their order, holding the pods
+// placed on them (node name to pods); the nodes are not copied. It
+// panics if pods are placed on a node not in nodes, which is a mistake
+// in the test.
+func NodeInfos(nodes []*corev1.Node, placed map[string][]*corev1.Pod) []*framework.NodeInfo {
+	for name := range placed {
+		if !slices.ContainsFunc(nodes, func(n *corev1.Node) bool { return n.Name == name }) {
+			panic(fmt.Sprintf("plugintest.NodeInfos: pods placed on unknown node %q", name))
+		}
+	}
+	out := make([]*framework.NodeInfo, len(nodes))
+	for i, n := range nodes {
+		out[i] = framework.NewNodeInfo(n, placed[n.Name]...)
+	}
+	return out
+}
+
+// MustNew returns newPlugin(args), failing the test if it errs:
+//
+//	pl := plugintest.MustNew(t, interpodaffinity.New, interpodaffinity.DefaultArgs())
+func MustNew[A, P any](t testing.TB, newPlugin func(A) (P, error), args A) P {
+	t.Helper()
+	pl, err := newPlugin(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl
 }
 
 // ExpectStatus fails the test unless st has code and exactly reasons (a

@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	pt "github.com/marina-orchestrator/marina/internal/scheduler/plugins/plugintest"
 )
 
 func TestArgs(t *testing.T) {
@@ -97,7 +99,7 @@ func TestArgs(t *testing.T) {
 }
 
 func TestSystemDefaults(t *testing.T) {
-	pl := mustNew(t, Args{})
+	pl := pt.MustNew(t, New, Args{})
 	if len(pl.defaults) != 2 {
 		t.Fatalf("%d default constraints, want 2", len(pl.defaults))
 	}

@@ -21,7 +21,7 @@ func benchCluster() *framework.Snapshot {
 	}
 	for i := range numPods {
 		app := fmt.Sprintf("app-%d", r.IntN(numApps))
-		p := ownedBy("rs-"+app, labeled(pt.MakePod(fmt.Sprintf("pod-%d", i)).Obj(), "app", app))[0]
+		p := pt.MakePod(fmt.Sprintf("pod-%d", i)).Label("app", app).Owner("rs-" + app).Obj()
 		nodes[r.IntN(numNodes)].AddPod(p)
 	}
 	return framework.NewSnapshot(nodes)
@@ -32,9 +32,9 @@ func benchCluster() *framework.Snapshot {
 // every node.
 func BenchmarkPreFilterFilter(b *testing.B) {
 	snap := benchCluster()
-	pod := spread(labeled(pt.MakePod("incoming").Obj(), "app", "app-0"),
-		hard(1, hostname, "app", "app-0"), hard(1, zone, "app", "app-0"))
-	pl, ctx := mustNew(b, Args{}), context.Background()
+	pod := pt.MakePod("incoming").Label("app", "app-0").
+		SpreadConstraints(hard(1, hostname, "app", "app-0"), hard(1, zone, "app", "app-0")).Obj()
+	pl, ctx := pt.MustNew(b, New, Args{}), context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		state := framework.NewCycleState()
@@ -56,8 +56,8 @@ func BenchmarkPreFilterFilter(b *testing.B) {
 func BenchmarkPreScoreScore(b *testing.B) {
 	snap := benchCluster()
 	feasible := snap.Nodes[:500]
-	pod := ownedBy("rs-app-0", labeled(pt.MakePod("incoming").Obj(), "app", "app-0"))[0]
-	pl, ctx := mustNew(b, Args{}), context.Background()
+	pod := pt.MakePod("incoming").Label("app", "app-0").Owner("rs-app-0").Obj()
+	pl, ctx := pt.MustNew(b, New, Args{}), context.Background()
 	scores := make([]int64, len(feasible))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -20,26 +20,25 @@ const (
 )
 
 func TestFilter(t *testing.T) {
-	web := func() *corev1.Pod { return labeled(pt.MakePod("incoming").Obj(), "app", "web") }
-	hostSpread := func(p *corev1.Pod) *corev1.Pod { return spread(p, hard(1, hostname, "app", "web")) }
-	zoneSpread := func(p *corev1.Pod, c ...func(*corev1.TopologySpreadConstraint)) *corev1.Pod {
+	web := func() *pt.PodWrapper { return pt.MakePod("incoming").Label("app", "web") }
+	hostSpread := func(p *pt.PodWrapper) *corev1.Pod { return p.SpreadConstraints(hard(1, hostname, "app", "web")).Obj() }
+	zoneSpread := func(p *pt.PodWrapper, c ...func(*corev1.TopologySpreadConstraint)) *corev1.Pod {
 		tsc := hard(1, zone, "app", "web")
 		for _, f := range c {
 			tsc = with(tsc, f)
 		}
-		return spread(p, tsc)
+		return p.SpreadConstraints(tsc).Obj()
 	}
 	honor, ignore := corev1.NodeInclusionPolicyHonor, corev1.NodeInclusionPolicyIgnore
 	// Zones a and b hold one replica each; zone c none, on a node in
 	// another pool and tainted. The incoming pod selects pool main.
 	poolCluster := func() []*framework.NodeInfo {
 		return []*framework.NodeInfo{
-			labeledNode(node("n1", "a", pods(1, "app", "web")), "pool", "main"),
-			labeledNode(node("n2", "b", pods(1, "app", "web")), "pool", "main"),
-			tainted(labeledNode(node("n3", "c"), "pool", "spot"), "dedicated", "spot", corev1.TaintEffectNoSchedule),
+			zoned("n1", "a").Label("pool", "main").NodeInfo(pods(1, "app", "web")...),
+			zoned("n2", "b").Label("pool", "main").NodeInfo(pods(1, "app", "web")...),
+			zoned("n3", "c").Label("pool", "spot").Taint("dedicated", "spot", corev1.TaintEffectNoSchedule).NodeInfo(),
 		}
 	}
-	mainPool := func(p *corev1.Pod) *corev1.Pod { p.Spec.NodeSelector = map[string]string{"pool": "main"}; return p }
 	listHardHostname := &Args{DefaultingType: ListDefaulting, DefaultConstraints: []corev1.TopologySpreadConstraint{
 		{MaxSkew: 1, TopologyKey: hostname, WhenUnsatisfiable: corev1.DoNotSchedule}}}
 
@@ -62,7 +61,7 @@ func TestFilter(t *testing.T) {
 			why: "the minimum is 1, so a second replica anywhere is a skew of 1"},
 		{name: "hostname maxSkew 2 tolerates one more",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(1, "app", "web")), node("n2", "", pods(2, "app", "web")), node("n3", "")},
-			pod:   spread(web(), hard(2, hostname, "app", "web")), want: []string{fits, skew, fits},
+			pod:   web().SpreadConstraints(hard(2, hostname, "app", "web")).Obj(), want: []string{fits, skew, fits},
 			why: "n2 would reach 3 against n3's 0"},
 		{name: "zone spreading",
 			nodes: []*framework.NodeInfo{node("n1", "a", pods(2, "app", "web")), node("n2", "a"), node("n3", "b", pods(1, "app", "web")), node("n4", "c", pods(1, "app", "web"))},
@@ -70,7 +69,7 @@ func TestFilter(t *testing.T) {
 			why: "zone a has 2 replicas, b and c 1 each: n2 is empty but in zone a, which would reach 3"},
 		{name: "pods of another namespace, another app or terminating do not count",
 			nodes: []*framework.NodeInfo{
-				node("n1", "", in("other", pods(2, "app", "web")...), pods(1, "app", "db"), terminating(pods(2, "app", "web")...)),
+				node("n1", "", existing("app", "web").Namespace("other").Replicas(2), pods(1, "app", "db"), existing("app", "web").Terminating().Replicas(2)),
 				node("n2", "", pods(1, "app", "web")), node("n3", "", pods(1, "app", "web"))},
 			pod: hostSpread(web()), want: []string{fits, skew, skew},
 			why: "n1 counts 0, so n2 and n3 with 1 replica each cannot take a second"},
@@ -88,17 +87,17 @@ func TestFilter(t *testing.T) {
 			pod:   zoneSpread(web()), want: []string{fits, skew, noKey},
 			why: "n3 has no zone label: its 5 replicas count nowhere and it can never satisfy the constraint"},
 		{name: "a node must have every constraint's key to count",
-			nodes: []*framework.NodeInfo{labeledNode(node("n1", "a", pods(1, "app", "web")), "rack", "r1"), node("n2", "c"),
-				labeledNode(node("n3", "b", pods(1, "app", "web")), "rack", "r2")},
-			pod:  spread(web(), hard(1, zone, "app", "web"), hard(1, "rack", "app", "web")),
+			nodes: []*framework.NodeInfo{zoned("n1", "a").Label("rack", "r1").NodeInfo(pods(1, "app", "web")...), node("n2", "c"),
+				zoned("n3", "b").Label("rack", "r2").NodeInfo(pods(1, "app", "web")...)},
+			pod:  web().SpreadConstraints(hard(1, zone, "app", "web"), hard(1, "rack", "app", "web")).Obj(),
 			want: []string{fits, noKey, fits},
 			why:  "n2 has no rack label, so its zone c is no domain either: the zone minimum is 1, not 0"},
 		{name: "nodeAffinityPolicy Honor (default) leaves out zones the pod cannot go to",
-			nodes: poolCluster(), pod: zoneSpread(mainPool(web())), want: []string{fits, fits, fits},
+			nodes: poolCluster(), pod: zoneSpread(web().NodeSelector("pool", "main")), want: []string{fits, fits, fits},
 			why: "zone c is only on a spot node, which the nodeSelector excludes: the minimum is 1 (n3 itself is NodeAffinity's to reject)"},
 		{name: "nodeAffinityPolicy Ignore counts them",
 			nodes: poolCluster(),
-			pod:   zoneSpread(mainPool(web()), func(c *corev1.TopologySpreadConstraint) { c.NodeAffinityPolicy = &ignore }),
+			pod:   zoneSpread(web().NodeSelector("pool", "main"), func(c *corev1.TopologySpreadConstraint) { c.NodeAffinityPolicy = &ignore }),
 			want:  []string{skew, skew, fits},
 			why:   "zone c counts with 0, so zones a and b cannot take a second replica"},
 		{name: "nodeTaintsPolicy Ignore (default) counts tainted nodes",
@@ -111,75 +110,72 @@ func TestFilter(t *testing.T) {
 			why:   "zone c's only node has a taint the pod does not tolerate: the minimum is 1"},
 		{name: "nodeTaintsPolicy Honor counts tolerated taints",
 			nodes: poolCluster(),
-			pod: func() *corev1.Pod {
-				p := zoneSpread(web(), func(c *corev1.TopologySpreadConstraint) { c.NodeTaintsPolicy = &honor })
-				p.Spec.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpExists}}
-				return p
-			}(),
+			pod: zoneSpread(web().Tolerations(corev1.Toleration{Key: "dedicated", Operator: corev1.TolerationOpExists}),
+				func(c *corev1.TopologySpreadConstraint) { c.NodeTaintsPolicy = &honor }),
 			want: []string{skew, skew, fits},
 			why:  "the pod tolerates the spot taint, so zone c counts with 0"},
 		{name: "matchLabelKeys spread one revision among itself",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(2, "app", "web", "rev", "1")), node("n2", ""), node("n3", "", pods(1, "app", "web", "rev", "2"))},
-			pod: spread(labeled(web(), "rev", "2"), with(hard(1, hostname, "app", "web"),
-				func(c *corev1.TopologySpreadConstraint) { c.MatchLabelKeys = []string{"rev"} })),
+			pod: web().Label("rev", "2").SpreadConstraints(with(hard(1, hostname, "app", "web"),
+				func(c *corev1.TopologySpreadConstraint) { c.MatchLabelKeys = []string{"rev"} })).Obj(),
 			want: []string{fits, fits, skew},
 			why:  "only rev 2 counts: n3 has its one replica, n1's rev 1 pods are not counted"},
 		{name: "without matchLabelKeys every revision counts",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(2, "app", "web", "rev", "1")), node("n2", ""), node("n3", "", pods(1, "app", "web", "rev", "2"))},
-			pod:   spread(labeled(web(), "rev", "2"), hard(1, hostname, "app", "web")),
+			pod:   web().Label("rev", "2").SpreadConstraints(hard(1, hostname, "app", "web")).Obj(),
 			want:  []string{skew, fits, skew},
 			why:   "n1 has 2 and n3 1 against n2's 0"},
 		{name: "matchLabelKeys the pod lacks are left out",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(2, "app", "web", "rev", "1")), node("n2", ""), node("n3", "", pods(1, "app", "web", "rev", "2"))},
-			pod: spread(web(), with(hard(1, hostname, "app", "web"),
-				func(c *corev1.TopologySpreadConstraint) { c.MatchLabelKeys = []string{"rev"} })),
+			pod: web().SpreadConstraints(with(hard(1, hostname, "app", "web"),
+				func(c *corev1.TopologySpreadConstraint) { c.MatchLabelKeys = []string{"rev"} })).Obj(),
 			want: []string{skew, fits, skew},
 			why:  "the pod has no rev label, so the selector is app=web alone"},
 		{name: "a pod that does not match its own selector adds nothing",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(1, "app", "db")), node("n2", ""), node("n3", "")},
-			pod:   spread(web(), hard(1, hostname, "app", "db")), want: []string{fits, fits, fits},
+			pod:   web().SpreadConstraints(hard(1, hostname, "app", "db")).Obj(), want: []string{fits, fits, fits},
 			why: "a web pod leaves the db count at 1 on n1: skew 1"},
 		{name: "a constraint without a labelSelector counts no pod",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(3, "app", "web")), node("n2", "")},
-			pod:   spread(web(), hard(1, hostname)), want: []string{fits, fits}},
+			pod:   web().SpreadConstraints(hard(1, hostname)).Obj(), want: []string{fits, fits}},
 		{name: "an empty labelSelector counts every pod of the namespace",
 			nodes: []*framework.NodeInfo{node("n1", "", pods(1, "app", "db")), node("n2", "")},
-			pod: spread(web(), with(hard(1, hostname), func(c *corev1.TopologySpreadConstraint) {
+			pod: web().SpreadConstraints(with(hard(1, hostname), func(c *corev1.TopologySpreadConstraint) {
 				c.LabelSelector = &metav1.LabelSelector{}
-			})),
+			})).Obj(),
 			want: []string{skew, fits},
 			why:  "n1's db pod counts, and so would the pod itself"},
 		{name: "constraints with different selectors count apart",
 			nodes: []*framework.NodeInfo{node("n1", "a", pods(1, "app", "web")), node("n2", "b", pods(2, "app", "db")), node("n3", "a")},
-			pod:   spread(web(), hard(1, hostname, "app", "web"), hard(1, zone, "app", "db")),
+			pod:   web().SpreadConstraints(hard(1, hostname, "app", "web"), hard(1, zone, "app", "db")).Obj(),
 			want:  []string{skew, skew, fits},
 			why:   "n1 has a web replica; zone b has 2 db pods against zone a's 0 (the web pod adds no db pod)"},
 		{name: "hostname and zone together",
 			nodes: []*framework.NodeInfo{node("n1", "a", pods(1, "app", "web")), node("n2", "a"), node("n3", "b")},
-			pod:   spread(web(), hard(1, hostname, "app", "web"), hard(1, zone, "app", "web")),
+			pod:   web().SpreadConstraints(hard(1, hostname, "app", "web"), hard(1, zone, "app", "web")).Obj(),
 			want:  []string{skew, skew, fits},
 			why:   "n1 breaks both constraints, n2 only the zone one (zone a would have 2 against b's 0)"},
-		{name: "no constraints and no owner", nodes: []*framework.NodeInfo{node("n1", "")}, pod: web(), skip: true},
+		{name: "no constraints and no owner", nodes: []*framework.NodeInfo{node("n1", "")}, pod: web().Obj(), skip: true},
 		{name: "only ScheduleAnyway constraints", nodes: []*framework.NodeInfo{node("n1", "")},
-			pod: spread(web(), soft(1, hostname, "app", "web")), skip: true},
+			pod: web().SpreadConstraints(soft(1, hostname, "app", "web")).Obj(), skip: true},
 		{name: "the system defaults never filter",
-			nodes: []*framework.NodeInfo{node("n1", "a", ownedBy("rs-a", pods(3)...))},
-			pod:   ownedBy("rs-a", web())[0], skip: true},
+			nodes: []*framework.NodeInfo{node("n1", "a", existing().Owner("rs-a").Replicas(3))},
+			pod:   web().Owner("rs-a").Obj(), skip: true},
 		{name: "list defaults: pods of the same owner spread, other owners ignored",
 			args: listHardHostname,
-			nodes: []*framework.NodeInfo{node("n1", "", ownedBy("rs-a", pods(1, "app", "web")...)),
-				node("n2", "", ownedBy("rs-b", pods(2, "app", "web")...)), node("n3", "")},
-			pod: ownedBy("rs-a", web())[0], want: []string{skew, fits, fits},
+			nodes: []*framework.NodeInfo{node("n1", "", existing("app", "web").Owner("rs-a").Replicas(1)),
+				node("n2", "", existing("app", "web").Owner("rs-b").Replicas(2)), node("n3", "")},
+			pod: web().Owner("rs-a").Obj(), want: []string{skew, fits, fits},
 			why: "n1 has rs-a's replica; n2's two belong to rs-b, so n2 counts 0 like n3"},
 		{name: "list defaults: a pod without a controller owner gets none",
 			args:  listHardHostname,
-			nodes: []*framework.NodeInfo{node("n1", "", ownedBy("rs-a", pods(1)...))},
-			pod:   func() *corev1.Pod { p := ownedBy("rs-a", web())[0]; p.OwnerReferences[0].Controller = nil; return p }(),
+			nodes: []*framework.NodeInfo{node("n1", "", existing().Owner("rs-a").Replicas(1))},
+			pod:   func() *corev1.Pod { p := web().Owner("rs-a").Obj(); p.OwnerReferences[0].Controller = nil; return p }(),
 			skip:  true},
 		{name: "list defaults: the pod's own constraints replace them",
 			args:  listHardHostname,
-			nodes: []*framework.NodeInfo{node("n1", "", ownedBy("rs-a", pods(1)...)), node("n2", "")},
-			pod:   spread(ownedBy("rs-a", web())[0], soft(1, hostname, "app", "web")), skip: true},
+			nodes: []*framework.NodeInfo{node("n1", "", existing().Owner("rs-a").Replicas(1)), node("n2", "")},
+			pod:   web().Owner("rs-a").SpreadConstraints(soft(1, hostname, "app", "web")).Obj(), skip: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +183,7 @@ func TestFilter(t *testing.T) {
 			if tt.args != nil {
 				args = *tt.args
 			}
-			pl := mustNew(t, args)
+			pl := pt.MustNew(t, New, args)
 			state := framework.NewCycleState()
 			st := pl.PreFilter(context.Background(), state, tt.pod, framework.NewSnapshot(tt.nodes))
 			if got := framework.CodeOf(st) == framework.Skip; got != tt.skip {
@@ -216,17 +212,17 @@ func TestFilter(t *testing.T) {
 }
 
 func TestFilterWithoutPreFilter(t *testing.T) {
-	st := mustNew(t, Args{}).Filter(context.Background(), framework.NewCycleState(), pt.MakePod("p").Obj(), node("n1", "a"))
+	st := pt.MustNew(t, New, Args{}).Filter(context.Background(), framework.NewCycleState(), pt.MakePod("p").Obj(), node("n1", "a"))
 	if framework.CodeOf(st) != framework.Error {
 		t.Fatalf("Filter without PreFilter = %v, want an Error", st)
 	}
 }
 
 func TestPreFilterBadSelector(t *testing.T) {
-	pod := spread(pt.MakePod("p").Obj(), with(hard(1, hostname, "app", "web"), func(c *corev1.TopologySpreadConstraint) {
+	pod := pt.MakePod("p").SpreadConstraints(with(hard(1, hostname, "app", "web"), func(c *corev1.TopologySpreadConstraint) {
 		c.LabelSelector.MatchExpressions = []metav1.LabelSelectorRequirement{{Key: "tier", Operator: "Near"}}
-	}))
-	st := mustNew(t, Args{}).PreFilter(context.Background(), framework.NewCycleState(), pod, framework.NewSnapshot(nil))
+	})).Obj()
+	st := pt.MustNew(t, New, Args{}).PreFilter(context.Background(), framework.NewCycleState(), pod, framework.NewSnapshot(nil))
 	if framework.CodeOf(st) != framework.Error {
 		t.Fatalf("PreFilter = %v, want an Error", st)
 	}

@@ -3,19 +3,15 @@ package podtopologyspread
 import (
 	"fmt"
 	"slices"
-	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/scheduler/framework"
 	pt "github.com/marina-orchestrator/marina/internal/scheduler/plugins/plugintest"
 )
 
-// Local builders for what plugintest does not offer: pod labels, owner
-// references and spread constraints.
+// The tests' shorthand, on top of plugintest: existing pods, named
+// uniquely, nodes in a zone, and hard and soft constraints.
 
 const (
 	hostname = corev1.LabelHostname
@@ -24,79 +20,29 @@ const (
 
 var podSeq int
 
-// pods returns n pods in namespace default with the label pairs, each
-// named uniquely.
-func pods(n int, pairs ...string) []*corev1.Pod {
-	out := make([]*corev1.Pod, n)
-	for i := range out {
-		podSeq++
-		out[i] = labeled(pt.MakePod(fmt.Sprintf("existing-%d", podSeq)).Obj(), pairs...)
+// existing starts a pod in namespace default with the label pairs, named
+// existing-<n> for an n no other call returns; its Replicas stay unique
+// too.
+func existing(labelPairs ...string) *pt.PodWrapper {
+	podSeq++
+	w := pt.MakePod(fmt.Sprintf("existing-%d", podSeq))
+	for i := 0; i+1 < len(labelPairs); i += 2 {
+		w.Label(labelPairs[i], labelPairs[i+1])
 	}
-	return out
+	return w
 }
 
-// labeled sets the pod's labels from key, value pairs.
-func labeled(p *corev1.Pod, pairs ...string) *corev1.Pod {
-	if p.Labels == nil {
-		p.Labels = map[string]string{}
-	}
-	for i := 0; i+1 < len(pairs); i += 2 {
-		p.Labels[pairs[i]] = pairs[i+1]
-	}
-	return p
-}
-
-// spread sets the pod's topology spread constraints.
-func spread(p *corev1.Pod, cs ...corev1.TopologySpreadConstraint) *corev1.Pod {
-	p.Spec.TopologySpreadConstraints = cs
-	return p
-}
-
-// ownedBy gives every pod a controller owner reference to a ReplicaSet
-// with uid.
-func ownedBy(uid string, ps ...*corev1.Pod) []*corev1.Pod {
-	for _, p := range ps {
-		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: uid,
-			UID: types.UID(uid), Controller: ptr.To(true)}}
-	}
-	return ps
-}
-
-// in moves pods to namespace ns.
-func in(ns string, ps ...*corev1.Pod) []*corev1.Pod {
-	for _, p := range ps {
-		p.Namespace = ns
-	}
-	return ps
-}
-
-// terminating marks pods as being deleted.
-func terminating(ps ...*corev1.Pod) []*corev1.Pod {
-	for _, p := range ps {
-		p.DeletionTimestamp = &metav1.Time{}
-	}
-	return ps
-}
-
-// tsc is a spread constraint selecting the matchLabels pairs (no
-// selector when there are none).
-func tsc(maxSkew int32, key string, when corev1.UnsatisfiableConstraintAction, matchLabels ...string) corev1.TopologySpreadConstraint {
-	c := corev1.TopologySpreadConstraint{MaxSkew: maxSkew, TopologyKey: key, WhenUnsatisfiable: when}
-	if len(matchLabels) > 0 {
-		c.LabelSelector = &metav1.LabelSelector{MatchLabels: map[string]string{}}
-		for i := 0; i+1 < len(matchLabels); i += 2 {
-			c.LabelSelector.MatchLabels[matchLabels[i]] = matchLabels[i+1]
-		}
-	}
-	return c
+// pods returns n existing pods with the label pairs.
+func pods(n int, labelPairs ...string) []*corev1.Pod {
+	return existing(labelPairs...).Replicas(n)
 }
 
 func hard(maxSkew int32, key string, matchLabels ...string) corev1.TopologySpreadConstraint {
-	return tsc(maxSkew, key, corev1.DoNotSchedule, matchLabels...)
+	return pt.SpreadConstraint(maxSkew, key, corev1.DoNotSchedule, matchLabels...)
 }
 
 func soft(maxSkew int32, key string, matchLabels ...string) corev1.TopologySpreadConstraint {
-	return tsc(maxSkew, key, corev1.ScheduleAnyway, matchLabels...)
+	return pt.SpreadConstraint(maxSkew, key, corev1.ScheduleAnyway, matchLabels...)
 }
 
 // with modifies a constraint in place and returns it.
@@ -105,34 +51,16 @@ func with(c corev1.TopologySpreadConstraint, f func(*corev1.TopologySpreadConstr
 	return c
 }
 
-// node is a node in a zone ("" for none) with pods.
-func node(name, z string, ps ...[]*corev1.Pod) *framework.NodeInfo {
+// zoned starts a node in zone z ("" for none).
+func zoned(name, z string) *pt.NodeWrapper {
 	w := pt.MakeNode(name)
 	if z != "" {
 		w.Label(zone, z)
 	}
-	return framework.NewNodeInfo(w.Obj(), slices.Concat(ps...)...)
+	return w
 }
 
-// labeledNode adds label pairs to a node info's node.
-func labeledNode(n *framework.NodeInfo, pairs ...string) *framework.NodeInfo {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		n.Node.Labels[pairs[i]] = pairs[i+1]
-	}
-	return n
-}
-
-// tainted adds a taint to a node info's node.
-func tainted(n *framework.NodeInfo, key, value string, effect corev1.TaintEffect) *framework.NodeInfo {
-	n.Node.Spec.Taints = append(n.Node.Spec.Taints, corev1.Taint{Key: key, Value: value, Effect: effect})
-	return n
-}
-
-func mustNew(t testing.TB, args Args) *PodTopologySpread {
-	t.Helper()
-	pl, err := New(args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pl
+// node is a node in zone z ("" for none) holding pods.
+func node(name, z string, ps ...[]*corev1.Pod) *framework.NodeInfo {
+	return zoned(name, z).NodeInfo(slices.Concat(ps...)...)
 }

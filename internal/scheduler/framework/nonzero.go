@@ -1,4 +1,4 @@
-package noderesources
+package framework
 
 import (
 	corev1 "k8s.io/api/core/v1"
@@ -8,7 +8,8 @@ import (
 // The requests scoring assumes for a container that sets none, as
 // Kubernetes does (DefaultMilliCPURequest, DefaultMemoryRequest), so a node
 // full of pods without requests does not look empty to the scores. The
-// fit filter never uses them.
+// fit filter never uses them. NodeInfo keeps their sum over its pods
+// (NonZeroRequested), so a score reads it instead of walking the pods.
 const (
 	DefaultMilliCPURequest int64 = 100               // 0.1 core
 	DefaultMemoryRequest   int64 = 200 * 1024 * 1024 // 200 MiB
@@ -70,18 +71,4 @@ func request(c *corev1.Container, name corev1.ResourceName, def int64, value fun
 		return def
 	}
 	return value(&q)
-}
-
-// nodeNonZeroRequested sums NonZeroRequests over the pods on a node.
-//
-// It walks the node's pods on each call; Kubernetes keeps this sum in its
-// NodeInfo (NonZeroRequested), which is where it belongs once the
-// framework's NodeInfo carries it.
-func nodeNonZeroRequested(pods []*corev1.Pod) (milliCPU, memory int64) {
-	for _, p := range pods {
-		c, m := NonZeroRequests(p)
-		milliCPU += c
-		memory += m
-	}
-	return milliCPU, memory
 }
