@@ -1,6 +1,8 @@
 package framework
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -170,6 +172,13 @@ type NodeInfo struct {
 	// required anti-affinity term (which every incoming pod must respect).
 	PodsWithAffinity             []*corev1.Pod
 	PodsWithRequiredAntiAffinity []*corev1.Pod
+	// LabelCounts and OwnerCounts index the pods that are not being
+	// deleted, for plugins that count matching pods per node (topology
+	// spread): by namespace, label key and value (LabelCountKey), and by
+	// controller owner UID. A plugin counting pods of one label or one
+	// owner then looks up a number instead of walking the pods.
+	LabelCounts map[string]int
+	OwnerCounts map[types.UID]int
 	// Generation changes whenever the node or its pods change; the
 	// scheduler's cache uses it to copy only what changed into a snapshot.
 	Generation int64
@@ -200,11 +209,47 @@ func (n *NodeInfo) AddPod(p *corev1.Pod) {
 	for _, hp := range PodHostPorts(p) {
 		n.UsedPorts[hp] = true
 	}
+	n.count(p, 1)
 	if HasPodAffinity(p) {
 		n.PodsWithAffinity = append(n.PodsWithAffinity, p)
 	}
 	if HasRequiredAntiAffinity(p) {
 		n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, p)
+	}
+}
+
+// LabelCountKey is the key of NodeInfo.LabelCounts for pods of namespace
+// labelled key=value.
+func LabelCountKey(namespace, key, value string) string {
+	return namespace + "/" + key + "=" + value
+}
+
+// count adds delta to the indexes for p, unless p is being deleted.
+func (n *NodeInfo) count(p *corev1.Pod, delta int) {
+	if p.DeletionTimestamp != nil {
+		return
+	}
+	if len(p.Labels) > 0 && n.LabelCounts == nil {
+		n.LabelCounts = map[string]int{}
+	}
+	for k, v := range p.Labels {
+		key := LabelCountKey(p.Namespace, k, v)
+		if n.LabelCounts[key] += delta; n.LabelCounts[key] == 0 {
+			delete(n.LabelCounts, key)
+		}
+	}
+	for i := range p.OwnerReferences {
+		ref := &p.OwnerReferences[i]
+		if ref.Controller == nil || !*ref.Controller {
+			continue
+		}
+		if n.OwnerCounts == nil {
+			n.OwnerCounts = map[types.UID]int{}
+		}
+		if n.OwnerCounts[ref.UID] += delta; n.OwnerCounts[ref.UID] == 0 {
+			delete(n.OwnerCounts, ref.UID)
+		}
+		break
 	}
 }
 
@@ -240,6 +285,7 @@ func (n *NodeInfo) RemovePod(p *corev1.Pod) bool {
 			continue
 		}
 		n.Pods = append(n.Pods[:i:i], n.Pods[i+1:]...)
+		n.count(q, -1)
 		n.PodsWithAffinity = removeByUID(n.PodsWithAffinity, q.UID)
 		n.PodsWithRequiredAntiAffinity = removeByUID(n.PodsWithRequiredAntiAffinity, q.UID)
 		n.Requested.Sub(PodRequests(q))
@@ -262,6 +308,12 @@ func (n *NodeInfo) Clone() *NodeInfo {
 		Generation:                   n.Generation}
 	c.Requested.Add(n.Requested)
 	c.NonZeroRequested = n.NonZeroRequested
+	if n.LabelCounts != nil {
+		c.LabelCounts = maps.Clone(n.LabelCounts)
+	}
+	if n.OwnerCounts != nil {
+		c.OwnerCounts = maps.Clone(n.OwnerCounts)
+	}
 	for hp := range n.UsedPorts {
 		c.UsedPorts[hp] = true
 	}

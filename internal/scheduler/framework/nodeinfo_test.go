@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func requests(cpu, mem string) corev1.ResourceRequirements {
@@ -106,5 +107,34 @@ func TestNodeInfoAffinityLists(t *testing.T) {
 	snap := NewSnapshot([]*NodeInfo{n, NewNodeInfo(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n2"}}, plain)})
 	if len(snap.HavePodsWithAffinity) != 1 || len(snap.HavePodsWithRequiredAntiAffinity) != 0 || snap.Get("n2") == nil {
 		t.Errorf("snapshot lists: %d with affinity, %d with required anti-affinity", len(snap.HavePodsWithAffinity), len(snap.HavePodsWithRequiredAntiAffinity))
+	}
+}
+
+func TestNodeInfoCounts(t *testing.T) {
+	yes := true
+	owned := func(uid, owner string, labels map[string]string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{UID: types.UID(uid), Namespace: "ns", Labels: labels,
+			OwnerReferences: []metav1.OwnerReference{{UID: types.UID(owner), Controller: &yes}}}}
+	}
+	a := owned("a", "rs1", map[string]string{"app": "web"})
+	b := owned("b", "rs1", map[string]string{"app": "web", "tier": "front"})
+	gone := owned("c", "rs1", map[string]string{"app": "web"})
+	now := metav1.Now()
+	gone.DeletionTimestamp = &now
+	n := NewNodeInfo(&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}, a, b, gone)
+	if got := n.LabelCounts[LabelCountKey("ns", "app", "web")]; got != 2 {
+		t.Errorf("app=web counts %d, want 2 (the terminating pod does not count)", got)
+	}
+	if got := n.OwnerCounts["rs1"]; got != 2 {
+		t.Errorf("owner rs1 counts %d, want 2", got)
+	}
+	c := n.Clone()
+	n.RemovePod(b)
+	n.RemovePod(gone)
+	if n.LabelCounts[LabelCountKey("ns", "app", "web")] != 1 || n.OwnerCounts["rs1"] != 1 || len(n.LabelCounts) != 1 {
+		t.Errorf("after removing b: %v %v", n.LabelCounts, n.OwnerCounts)
+	}
+	if c.LabelCounts[LabelCountKey("ns", "tier", "front")] != 1 {
+		t.Errorf("the clone changed with the original: %v", c.LabelCounts)
 	}
 }

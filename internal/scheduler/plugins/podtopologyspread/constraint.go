@@ -41,6 +41,9 @@ type matcher struct {
 	namespace string
 	selector  labels.Selector
 	owner     types.UID
+	// indexKey is set when the selector is one label equal to one value:
+	// the node's LabelCounts then has the count (framework.LabelCountKey).
+	indexKey string
 	// id identifies what the matcher matches, to group equal ones.
 	id string
 }
@@ -62,8 +65,13 @@ func (m *matcher) counts(p *corev1.Pod) bool {
 
 // countOn is how many of the node's pods m counts.
 func (m *matcher) countOn(n *framework.NodeInfo) int {
-	if m.selector == nil && m.owner == "" {
+	switch {
+	case m.selector == nil && m.owner == "":
 		return 0
+	case m.selector == nil:
+		return n.OwnerCounts[m.owner]
+	case m.indexKey != "":
+		return n.LabelCounts[m.indexKey]
 	}
 	count := 0
 	for _, p := range n.Pods {
@@ -115,10 +123,31 @@ func podConstraints(pod *corev1.Pod, action corev1.UnsatisfiableConstraintAction
 		r.match = matcher{namespace: pod.Namespace, selector: sel, id: "none"}
 		if sel != nil {
 			r.match.id = "selector:" + sel.String()
+			r.match.indexKey = indexKey(pod.Namespace, sel)
 		}
 		out = append(out, r)
 	}
 	return groupMatchers(out), nil
+}
+
+// indexKey is the LabelCounts key that counts what sel selects in
+// namespace, when sel is a single "key = value" (or "key in (value)")
+// requirement; "" otherwise, and the pods are walked.
+func indexKey(namespace string, sel labels.Selector) string {
+	reqs, selectable := sel.Requirements()
+	if !selectable || len(reqs) != 1 {
+		return ""
+	}
+	r := reqs[0]
+	switch r.Operator() {
+	case selection.Equals, selection.DoubleEquals, selection.In:
+	default:
+		return ""
+	}
+	if r.Values().Len() != 1 {
+		return ""
+	}
+	return framework.LabelCountKey(namespace, r.Key(), r.Values().UnsortedList()[0])
 }
 
 // selectorFor compiles c's labelSelector with, for each of c's
