@@ -52,10 +52,12 @@ type Engine struct {
 	recorder record.EventRecorder
 	alg      *scheduler.Algorithm
 	preempt  *preemptor
-	cache    *schedcache.Cache
-	queue    *queue.Queue
-	snap     *schedcache.Snapshot
-	synced   []cache.InformerSynced
+	// nominated pods hold room on the node their preemption freed.
+	nominated nominations
+	cache     *schedcache.Cache
+	queue     *queue.Queue
+	snap      *schedcache.Snapshot
+	synced    []cache.InformerSynced
 	// work carries bindings and status updates to the workers.
 	work chan func(context.Context)
 }
@@ -167,6 +169,7 @@ func (e *Engine) podAdded(obj any) {
 	}
 	if pod.Spec.NodeName != "" {
 		e.queue.Delete(pod)
+		e.nominated.set(pod, "")
 		e.cache.AddPod(pod)
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 			e.queue.MoveAll() // its resources are free
@@ -174,9 +177,13 @@ func (e *Engine) podAdded(obj any) {
 		return
 	}
 	if waiting(pod) && e.responsible(pod) {
+		if pod.Status.NominatedNodeName != "" {
+			e.nominated.set(pod, pod.Status.NominatedNodeName)
+		}
 		e.queue.Add(pod)
 		return
 	}
+	e.nominated.set(pod, "")
 	e.queue.Delete(pod)
 }
 
@@ -208,6 +215,7 @@ func (e *Engine) podDeleted(obj any) {
 		return
 	}
 	e.queue.Delete(pod)
+	e.nominated.set(pod, "")
 	if e.cache.Has(pod.UID) {
 		e.cache.RemovePod(pod)
 		e.queue.MoveAll()
@@ -285,6 +293,8 @@ func (e *Engine) scheduleOne(ctx context.Context, pod *corev1.Pod) {
 		return
 	}
 	e.cache.UpdateSnapshot(e.snap)
+	restore := e.nominated.reserve(&e.snap.Snapshot, pod)
+	defer restore()
 	res, err := e.alg.Schedule(ctx, pod, &e.snap.Snapshot)
 	if err != nil {
 		e.failed(ctx, pod, err)
@@ -296,6 +306,7 @@ func (e *Engine) scheduleOne(ctx context.Context, pod *corev1.Pod) {
 		return
 	}
 	e.queue.Done(pod)
+	e.nominated.set(pod, "")
 	e.submit(ctx, func(ctx context.Context) { e.bind(ctx, pod, res.Node) })
 }
 
@@ -348,6 +359,9 @@ func (e *Engine) failed(ctx context.Context, pod *corev1.Pod, err error) {
 		nominated, note = e.preempt.run(ctx, e, pod, &e.snap.Snapshot, fitErr)
 		if note != "" {
 			msg += " " + note
+		}
+		if nominated != "" {
+			e.nominated.set(pod, nominated)
 		}
 	}
 	e.queue.Unschedulable(pod)

@@ -82,3 +82,38 @@ func TestHints(t *testing.T) {
 		t.Errorf("hints for cpu = %q, want none", got)
 	}
 }
+
+// A pod nominated to a node after preempting holds room there against
+// pods of lower or equal priority, not against higher ones or itself.
+func TestNominationsReserve(t *testing.T) {
+	node := pt.MakeNode("n1").Capacity("cpu", "2").Obj()
+	orig := framework.NewNodeInfo(node)
+	snap := framework.NewSnapshot([]*framework.NodeInfo{orig})
+	preemptor := pt.MakePod("preemptor").Req("cpu", "1500m").Priority(100).Obj()
+	var n nominations
+	n.set(preemptor, "n1")
+	for _, tt := range []struct {
+		pod  *corev1.Pod
+		want int64
+	}{
+		{pt.MakePod("low").Priority(10).Obj(), 1500},
+		{pt.MakePod("equal").Priority(100).Obj(), 1500},
+		{pt.MakePod("higher").Priority(1000).Obj(), 0},
+		{preemptor, 0},
+	} {
+		restore := n.reserve(snap, tt.pod)
+		if got := snap.Get("n1").Requested.MilliCPU; got != tt.want {
+			t.Errorf("%s sees %dm requested on n1, want %dm", tt.pod.Name, got, tt.want)
+		}
+		restore()
+		if snap.Get("n1") != orig || orig.Requested.MilliCPU != 0 {
+			t.Fatalf("%s: the snapshot was not put back", tt.pod.Name)
+		}
+	}
+	n.set(preemptor, "")
+	if restore := n.reserve(snap, pt.MakePod("low").Obj()); snap.Get("n1") != orig {
+		t.Error("a cleared nomination still holds room")
+	} else {
+		restore()
+	}
+}
