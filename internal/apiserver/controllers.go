@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/discovery/cached/memory"
@@ -16,16 +18,51 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
+	"github.com/marina-orchestrator/marina/internal/controller/replicaset"
 	"github.com/marina-orchestrator/marina/internal/scheduler/engine"
 )
 
+// Controllers are the names `--controllers` knows, in the order they
+// start.
+var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset"}
+
+// ParseControllers reads a `--controllers` list as kube-controller-manager
+// does: "*" is every controller, "name" adds one, "-name" leaves one out;
+// an empty list is "*". It returns the set of controllers to run.
+func ParseControllers(list []string) (map[string]bool, error) {
+	if len(list) == 0 {
+		list = []string{"*"}
+	}
+	on := map[string]bool{}
+	for _, item := range list {
+		name, off := strings.CutPrefix(item, "-")
+		switch {
+		case item == "*":
+			for _, c := range Controllers {
+				on[c] = true
+			}
+			continue
+		case !slices.Contains(Controllers, name):
+			return nil, fmt.Errorf("--controllers: unknown controller %q: known controllers: %s", name, strings.Join(Controllers, ", "))
+		}
+		on[name] = !off
+	}
+	return on, nil
+}
+
 // startControllers starts the controllers of the control plane itself:
-// garbage collection, namespace deletion, node lifecycle and the
-// scheduler. They are ordinary API clients over the loopback connection
+// garbage collection, namespace deletion, node lifecycle, replica sets
+// and replication controllers, and the scheduler. They are ordinary API clients over the loopback connection
 // and stop with ctx.
 func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
-	if err := startScheduler(ctx, loopback, scfg, log); err != nil {
+	run, err := ParseControllers(scfg.Controllers)
+	if err != nil {
 		return err
+	}
+	if run["scheduler"] {
+		if err := startScheduler(ctx, loopback, scfg, log); err != nil {
+			return err
+		}
 	}
 	cfg := rest.CopyConfig(loopback)
 	cfg.QPS, cfg.Burst = 500, 1000
@@ -47,11 +84,25 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("node lifecycle controller: %w", err)
 	}
+	rs, err := replicaset.New(client, factory, log)
+	if err != nil {
+		return fmt.Errorf("replicaset controller: %w", err)
+	}
 	factory.Start(ctx.Done())
 	leaseFactory.Start(ctx.Done())
-	go ns.Run(ctx, 2)
-	go nl.Run(ctx)
+	if run["namespace"] {
+		go ns.Run(ctx, 2)
+	}
+	if run["nodelifecycle"] {
+		go nl.Run(ctx)
+	}
+	if run["replicaset"] {
+		go rs.Run(ctx, 5)
+	}
 
+	if !run["garbagecollector"] {
+		return nil
+	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(client.Discovery()))
 	gc := garbagecollector.New(md, client.Discovery(), mapper, log)
 	go func() {

@@ -50,6 +50,9 @@ type Config struct {
 	Storage storage.Config
 	// Nodes tunes how fast dead nodes are noticed and their pods evicted.
 	Nodes nodelifecycle.Config
+	// Controllers chooses the controllers to run (see ParseControllers);
+	// empty runs them all.
+	Controllers []string
 	// Scheduler configures the scheduler; nil is config.Default().
 	Scheduler *schedconfig.Configuration
 	// Logger is the server's logger. Default slog.Default().
@@ -70,6 +73,9 @@ func (c *Config) Validate() error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("--listen %q: port must be a number from 0 to 65535", c.Listen)
+	}
+	if _, err := ParseControllers(c.Controllers); err != nil {
+		return err
 	}
 	return c.Storage.Validate()
 }

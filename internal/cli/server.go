@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ import (
 type serverFlags struct {
 	dataDir, listen, datastore, etcd, logLevel string
 	schedulerConfig                            string
+	controllers                                []string
 	nodes                                      nodelifecycle.Config
 }
 
@@ -33,6 +35,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.etcd, "etcd-endpoints", "", "comma-separated etcd client URLs, with --datastore etcd")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&f.nodes.GracePeriod, "node-monitor-grace-period", 15*time.Second, "how long a node's agent may be silent before the node is NotReady and tainted unreachable")
+	fs.StringSliceVar(&f.controllers, "controllers", []string{"*"}, "controllers to run: * for all, NAME to add one, -NAME to leave one out; known: "+strings.Join(apiserver.Controllers, ", "))
 	fs.StringVar(&f.schedulerConfig, "scheduler-config", "", "the scheduler's configuration file (YAML, kind SchedulerConfiguration); default: the built-in defaults")
 	fs.Int64Var(&f.nodes.DefaultTolerationSeconds, "default-unreachable-toleration-seconds", 15, "how long pods without their own toleration stay on an unreachable node")
 }
@@ -49,12 +52,13 @@ func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
 		}
 	}
 	srv, err := apiserver.New(apiserver.Config{
-		DataDir:   f.dataDir,
-		Listen:    f.listen,
-		Storage:   storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
-		Nodes:     f.nodes,
-		Scheduler: sched,
-		Logger:    logger,
+		DataDir:     f.dataDir,
+		Listen:      f.listen,
+		Storage:     storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
+		Nodes:       f.nodes,
+		Scheduler:   sched,
+		Controllers: f.controllers,
+		Logger:      logger,
 	})
 	return srv, logger, err
 }

@@ -1,0 +1,473 @@
+// Package replicaset keeps every ReplicaSet and ReplicationController at
+// exactly its replica count: it creates pods from the template when there
+// are too few (deleted or failed ones are replaced), deletes the best
+// candidates when there are too many (not yet scheduled, not ready, on a
+// crowded node, newest), adopts orphan pods its selector matches and
+// releases pods whose labels stop matching. Its status counts the replicas,
+// the fully labelled, ready and available ones.
+//
+// It is Kubernetes' controller loop: informer handlers only enqueue keys;
+// sync(key) re-reads the set and its pods from the informers' caches,
+// acts, and is safe to repeat. Expectations (creations and deletions sent
+// but not yet seen in the cache) keep a sync from acting twice on a stale
+// cache, which would make extra pods.
+package replicaset
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/marina-orchestrator/marina/internal/api"
+)
+
+// burstReplicas bounds the pods one sync creates or deletes.
+const burstReplicas = 500
+
+// Controller keeps ReplicaSets and ReplicationControllers.
+type Controller struct {
+	client   kubernetes.Interface
+	pods     corelisters.PodLister
+	rss      appslisters.ReplicaSetLister
+	rcs      corelisters.ReplicationControllerLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	expect   *expectations
+	recorder record.EventRecorder
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the controller on factory's informers; Run starts it.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
+	broadcaster := record.NewBroadcaster()
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	pods := factory.Core().V1().Pods()
+	rss := factory.Apps().V1().ReplicaSets()
+	rcs := factory.Core().V1().ReplicationControllers()
+	c := &Controller{
+		client: client,
+		pods:   pods.Lister(),
+		rss:    rss.Lister(),
+		rcs:    rcs.Lister(),
+		synced: []cache.InformerSynced{pods.Informer().HasSynced, rss.Informer().HasSynced, rcs.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
+		expect:   newExpectations(),
+		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "replicaset-controller"}),
+		log:      log.With("controller", "replicaset"),
+		now:      time.Now,
+	}
+	setHandler := func(kind string) cache.ResourceEventHandlerFuncs {
+		enqueue := func(obj any) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			if m, ok := obj.(metav1.Object); ok {
+				c.queue.Add(key(kind, m.GetNamespace(), m.GetName()))
+			}
+		}
+		return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue}
+	}
+	for _, reg := range []struct {
+		inf cache.SharedIndexInformer
+		h   cache.ResourceEventHandler
+	}{
+		{rss.Informer(), setHandler(KindReplicaSet)},
+		{rcs.Informer(), setHandler(KindReplicationController)},
+		{pods.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: c.podAdded, UpdateFunc: c.podUpdated, DeleteFunc: c.podDeleted}},
+	} {
+		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
+			return nil, fmt.Errorf("replicaset controller handler: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Run syncs sets with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		k, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		err := c.sync(ctx, k)
+		switch {
+		case err == nil:
+			c.queue.Forget(k)
+		default:
+			c.log.Warn("sync", "key", k, "err", err)
+			c.queue.AddRateLimited(k)
+		}
+		c.queue.Done(k)
+	}
+}
+
+// owner returns the key of the set that controls pod, if it is one of
+// ours and still exists with that UID.
+func (c *Controller) owner(pod *corev1.Pod) (string, bool) {
+	ref := metav1.GetControllerOfNoCopy(pod)
+	if ref == nil {
+		return "", false
+	}
+	var uid types.UID
+	switch {
+	case ref.Kind == KindReplicaSet && strings.HasPrefix(ref.APIVersion, "apps/"):
+		rs, err := c.rss.ReplicaSets(pod.Namespace).Get(ref.Name)
+		if err != nil {
+			return "", false
+		}
+		uid = rs.UID
+	case ref.Kind == KindReplicationController && ref.APIVersion == "v1":
+		rc, err := c.rcs.ReplicationControllers(pod.Namespace).Get(ref.Name)
+		if err != nil {
+			return "", false
+		}
+		uid = rc.UID
+	default:
+		return "", false
+	}
+	if uid != ref.UID {
+		return "", false
+	}
+	return key(ref.Kind, pod.Namespace, ref.Name), true
+}
+
+// matching enqueues every set in the pod's namespace whose selector
+// matches it: one of them may adopt it.
+func (c *Controller) matching(pod *corev1.Pod) {
+	set := labels.Set(pod.Labels)
+	if rss, err := c.rss.ReplicaSets(pod.Namespace).List(labels.Everything()); err == nil {
+		for _, rs := range rss {
+			if sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector); err == nil && !sel.Empty() && sel.Matches(set) {
+				c.queue.Add(key(KindReplicaSet, rs.Namespace, rs.Name))
+			}
+		}
+	}
+	if rcs, err := c.rcs.ReplicationControllers(pod.Namespace).List(labels.Everything()); err == nil {
+		for _, rc := range rcs {
+			if len(rc.Spec.Selector) > 0 && labels.SelectorFromSet(rc.Spec.Selector).Matches(set) {
+				c.queue.Add(key(KindReplicationController, rc.Namespace, rc.Name))
+			}
+		}
+	}
+}
+
+func (c *Controller) podAdded(obj any) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if k, ok := c.owner(pod); ok {
+		c.expect.observeCreation(k)
+		c.queue.Add(k)
+		return
+	}
+	if metav1.GetControllerOfNoCopy(pod) == nil && pod.DeletionTimestamp == nil {
+		c.matching(pod)
+	}
+}
+
+func (c *Controller) podUpdated(oldObj, obj any) {
+	old, ok1 := oldObj.(*corev1.Pod)
+	pod, ok2 := obj.(*corev1.Pod)
+	if !ok1 || !ok2 || old.ResourceVersion == pod.ResourceVersion {
+		return
+	}
+	if k, ok := c.owner(old); ok {
+		c.queue.Add(k)
+	}
+	if k, ok := c.owner(pod); ok {
+		if pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
+			// A graceful deletion has begun: the pod no longer counts,
+			// so the deletion the set asked for is done.
+			c.expect.observeDeletion(k, pod.UID)
+		}
+		c.queue.Add(k)
+		return
+	}
+	if metav1.GetControllerOfNoCopy(pod) == nil && pod.DeletionTimestamp == nil {
+		c.matching(pod)
+	}
+}
+
+func (c *Controller) podDeleted(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if k, ok := c.owner(pod); ok {
+		c.expect.observeDeletion(k, pod.UID)
+		c.queue.Add(k)
+	}
+}
+
+// get returns the set behind key from the cache; nil if it is gone.
+func (c *Controller) get(k string) (*set, error) {
+	kind, rest, _ := strings.Cut(k, "/")
+	ns, name, _ := strings.Cut(rest, "/")
+	switch kind {
+	case KindReplicaSet:
+		rs, err := c.rss.ReplicaSets(ns).Get(name)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return fromReplicaSet(rs)
+	case KindReplicationController:
+		rc, err := c.rcs.ReplicationControllers(ns).Get(name)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return fromReplicationController(rc), nil
+	}
+	return nil, fmt.Errorf("unknown kind in key %q", k)
+}
+
+// sync brings one set's pods and status in line with its spec.
+func (c *Controller) sync(ctx context.Context, k string) error {
+	s, err := c.get(k)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		c.expect.forget(k)
+		return nil
+	}
+	all, err := c.pods.Pods(s.meta.GetNamespace()).List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	owned, err := c.claim(ctx, s, all)
+	if err != nil {
+		return err
+	}
+	var pods []*corev1.Pod
+	for _, p := range owned {
+		if active(p) {
+			pods = append(pods, p)
+		}
+	}
+	var manageErr error
+	if c.expect.satisfied(k, c.now()) && s.meta.GetDeletionTimestamp() == nil {
+		manageErr = c.manage(ctx, k, s, pods)
+	}
+	now := c.now()
+	st := computeStatus(pods, s.template.Labels, s.minReadySeconds, s.meta.GetGeneration(), now)
+	if st != s.status {
+		if err := s.updateStatus(ctx, c.client, st); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("update status: %w", err)
+		}
+	}
+	if d := nextAvailable(pods, s.minReadySeconds, now); d > 0 {
+		c.queue.AddAfter(k, d)
+	}
+	return manageErr
+}
+
+// claim returns the pods the set controls after adopting the matching
+// orphans and releasing its pods that no longer match.
+func (c *Controller) claim(ctx context.Context, s *set, pods []*corev1.Pod) ([]*corev1.Pod, error) {
+	var owned []*corev1.Pod
+	deleting := s.meta.GetDeletionTimestamp() != nil
+	freshChecked := false
+	for _, p := range pods {
+		ref := metav1.GetControllerOfNoCopy(p)
+		matches := s.selector.Matches(labels.Set(p.Labels))
+		switch {
+		case ref != nil && ref.UID == s.meta.GetUID():
+			if matches || deleting {
+				owned = append(owned, p)
+				continue
+			}
+			if err := c.release(ctx, s, p); err != nil {
+				return nil, err
+			}
+		case ref == nil && matches && !deleting && p.DeletionTimestamp == nil:
+			if !freshChecked {
+				// Adopt only for the set as it is now, not one deleted
+				// and recreated under the same name.
+				if err := c.checkFresh(ctx, s); err != nil {
+					return owned, err
+				}
+				freshChecked = true
+			}
+			adopted, err := c.adopt(ctx, s, p)
+			if err != nil {
+				return nil, err
+			}
+			if adopted != nil {
+				owned = append(owned, adopted)
+			}
+		}
+	}
+	return owned, nil
+}
+
+func (c *Controller) checkFresh(ctx context.Context, s *set) error {
+	var uid types.UID
+	var deleted bool
+	switch s.gvk.Kind {
+	case KindReplicaSet:
+		rs, err := c.client.AppsV1().ReplicaSets(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("recheck before adopting: %w", err)
+		}
+		uid, deleted = rs.UID, rs.DeletionTimestamp != nil
+	default:
+		rc, err := c.client.CoreV1().ReplicationControllers(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("recheck before adopting: %w", err)
+		}
+		uid, deleted = rc.UID, rc.DeletionTimestamp != nil
+	}
+	if uid != s.meta.GetUID() || deleted {
+		return fmt.Errorf("%s %s/%s changed before adopting", s.gvk.Kind, s.meta.GetNamespace(), s.meta.GetName())
+	}
+	return nil
+}
+
+// adopt makes s the controller of an orphan pod.
+func (c *Controller) adopt(ctx context.Context, s *set, p *corev1.Pod) (*corev1.Pod, error) {
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []metav1.OwnerReference{s.controllerRef()},
+		"uid":             p.UID,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	adopted, err := c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) || apierrors.IsInvalid(err) {
+		return nil, nil // gone, or changed: the next sync sees it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("adopt pod %s: %w", p.Name, err)
+	}
+	return adopted, nil
+}
+
+// release drops s's owner reference from a pod that no longer matches.
+func (c *Controller) release(ctx context.Context, s *set, p *corev1.Pod) error {
+	patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, s.meta.GetUID(), p.UID)
+	_, err := c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && !apierrors.IsInvalid(err) {
+		return fmt.Errorf("release pod %s: %w", p.Name, err)
+	}
+	return nil
+}
+
+// manage creates or deletes pods so that s has its replicas.
+func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev1.Pod) error {
+	diff := len(pods) - int(s.replicas)
+	switch {
+	case diff < 0:
+		n := min(-diff, burstReplicas)
+		c.expect.expectCreations(k, n, c.now())
+		created, err := slowStart(n, func() error {
+			pod, err := c.client.CoreV1().Pods(s.meta.GetNamespace()).Create(ctx, s.newPod(), metav1.CreateOptions{})
+			if err != nil {
+				c.expect.observeCreation(k)
+				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
+				return err
+			}
+			c.recorder.Eventf(s.obj, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", pod.Name)
+			return nil
+		})
+		// Creations never sent will not be observed.
+		for range n - created {
+			c.expect.observeCreation(k)
+		}
+		if err != nil {
+			return fmt.Errorf("create pods: %w", err)
+		}
+	case diff > 0:
+		victims := deletionOrder(pods)[:min(diff, burstReplicas)]
+		c.expect.expectDeletions(k, victims, c.now())
+		var firstErr error
+		for _, p := range victims {
+			err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
+			switch {
+			case err == nil:
+				c.recorder.Eventf(s.obj, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
+			case apierrors.IsNotFound(err):
+				c.expect.observeDeletion(k, p.UID)
+			default:
+				c.expect.observeDeletion(k, p.UID)
+				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("delete pod %s: %w", p.Name, err)
+				}
+			}
+		}
+		return firstErr
+	}
+	return nil
+}
+
+// slowStart calls create n times in batches of 1, 2, 4, ... in parallel,
+// stopping after a batch with an error (a quota or a bad template fails
+// once, not n times). It returns how many calls were made.
+func slowStart(n int, create func() error) (int, error) {
+	done := 0
+	for batch := 1; done < n; batch *= 2 {
+		size := min(batch, n-done)
+		errs := make(chan error, size)
+		var wg sync.WaitGroup
+		for range size {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := create(); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		done += size
+		if err := <-errs; err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
