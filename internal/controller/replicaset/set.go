@@ -43,16 +43,15 @@ func fromReplicaSet(rs *appsv1.ReplicaSet) (*set, error) {
 	if rs.Spec.Replicas != nil {
 		replicas = *rs.Spec.Replicas
 	}
-	s := rs.Status
+	s := &rs.Status
 	return &set{
 		gvk: appsv1.SchemeGroupVersion.WithKind(KindReplicaSet), obj: rs, meta: rs, selector: sel, replicas: replicas,
 		template: &rs.Spec.Template, minReadySeconds: rs.Spec.MinReadySeconds,
-		status: Status{Replicas: s.Replicas, FullyLabeledReplicas: s.FullyLabeledReplicas, ReadyReplicas: s.ReadyReplicas,
-			AvailableReplicas: s.AvailableReplicas, ObservedGeneration: s.ObservedGeneration},
+		status: statusFields{&s.Replicas, &s.FullyLabeledReplicas, &s.ReadyReplicas, &s.AvailableReplicas, &s.ObservedGeneration}.get(),
 		updateStatus: func(ctx context.Context, client kubernetes.Interface, st Status) error {
 			c := rs.DeepCopy()
-			c.Status.Replicas, c.Status.FullyLabeledReplicas, c.Status.ReadyReplicas = st.Replicas, st.FullyLabeledReplicas, st.ReadyReplicas
-			c.Status.AvailableReplicas, c.Status.ObservedGeneration = st.AvailableReplicas, st.ObservedGeneration
+			cs := &c.Status
+			statusFields{&cs.Replicas, &cs.FullyLabeledReplicas, &cs.ReadyReplicas, &cs.AvailableReplicas, &cs.ObservedGeneration}.set(st)
 			_, err := client.AppsV1().ReplicaSets(c.Namespace).UpdateStatus(ctx, c, metav1.UpdateOptions{})
 			return err
 		},
@@ -74,20 +73,36 @@ func fromReplicationController(rc *corev1.ReplicationController) *set {
 	if len(rc.Spec.Selector) > 0 {
 		sel = labels.SelectorFromSet(rc.Spec.Selector)
 	}
-	s := rc.Status
+	s := &rc.Status
 	return &set{
 		gvk: corev1.SchemeGroupVersion.WithKind(KindReplicationController), obj: rc, meta: rc, selector: sel, replicas: replicas,
 		template: template, minReadySeconds: rc.Spec.MinReadySeconds,
-		status: Status{Replicas: s.Replicas, FullyLabeledReplicas: s.FullyLabeledReplicas, ReadyReplicas: s.ReadyReplicas,
-			AvailableReplicas: s.AvailableReplicas, ObservedGeneration: s.ObservedGeneration},
+		status: statusFields{&s.Replicas, &s.FullyLabeledReplicas, &s.ReadyReplicas, &s.AvailableReplicas, &s.ObservedGeneration}.get(),
 		updateStatus: func(ctx context.Context, client kubernetes.Interface, st Status) error {
 			c := rc.DeepCopy()
-			c.Status.Replicas, c.Status.FullyLabeledReplicas, c.Status.ReadyReplicas = st.Replicas, st.FullyLabeledReplicas, st.ReadyReplicas
-			c.Status.AvailableReplicas, c.Status.ObservedGeneration = st.AvailableReplicas, st.ObservedGeneration
+			cs := &c.Status
+			statusFields{&cs.Replicas, &cs.FullyLabeledReplicas, &cs.ReadyReplicas, &cs.AvailableReplicas, &cs.ObservedGeneration}.set(st)
 			_, err := client.CoreV1().ReplicationControllers(c.Namespace).UpdateStatus(ctx, c, metav1.UpdateOptions{})
 			return err
 		},
 	}
+}
+
+// statusFields points at the status fields of either kind, which have the
+// same names and types in two different structs.
+type statusFields struct {
+	replicas, fullyLabeled, ready, available *int32
+	observedGeneration                       *int64
+}
+
+func (f statusFields) get() Status {
+	return Status{Replicas: *f.replicas, FullyLabeledReplicas: *f.fullyLabeled, ReadyReplicas: *f.ready,
+		AvailableReplicas: *f.available, ObservedGeneration: *f.observedGeneration}
+}
+
+func (f statusFields) set(st Status) {
+	*f.replicas, *f.fullyLabeled, *f.ready = st.Replicas, st.FullyLabeledReplicas, st.ReadyReplicas
+	*f.available, *f.observedGeneration = st.AvailableReplicas, st.ObservedGeneration
 }
 
 // controllerRef is the owner reference the set's pods carry.
