@@ -102,7 +102,8 @@ func New(conf *config.Configuration, client kubernetes.Interface, factory inform
 		{nodes, cache.ResourceEventHandlerFuncs{AddFunc: e.nodeAdded, UpdateFunc: e.nodeUpdated, DeleteFunc: e.nodeDeleted}},
 		{namespaces, cache.ResourceEventHandlerFuncs{AddFunc: e.namespaceChanged, UpdateFunc: func(_, obj any) { e.namespaceChanged(obj) }}},
 	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
+		// No periodic resync: the scheduler reacts to changes only.
+		if _, err := reg.inf.AddEventHandlerWithResyncPeriod(reg.h, 0); err != nil {
 			return nil, fmt.Errorf("scheduler informer handler: %w", err)
 		}
 		e.synced = append(e.synced, reg.inf.HasSynced)
