@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/agent"
 )
@@ -315,7 +316,7 @@ func (c *Cluster) markRunning(ctx context.Context, pod *corev1.Pod) {
 		corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now})
 	for _, ct := range p.Spec.Containers {
 		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
-			Name: ct.Name, Image: ct.Image, Ready: true, Started: func() *bool { b := true; return &b }(),
+			Name: ct.Name, Image: ct.Image, Ready: true, Started: ptr.To(true),
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 		})
 	}

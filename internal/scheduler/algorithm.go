@@ -250,14 +250,3 @@ func (e *FitError) Error() string {
 	}
 	return msg + " " + strings.Join(parts, ", ") + "."
 }
-
-// Resolvable reports whether preempting pods could help: some node
-// rejected the pod only for reasons that removing pods can change.
-func (e *FitError) Resolvable() bool {
-	for _, st := range e.NodeStatus {
-		if st.Code == framework.Unschedulable {
-			return true
-		}
-	}
-	return false
-}

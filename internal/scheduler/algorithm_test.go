@@ -77,12 +77,8 @@ func TestScheduleSummarizesWhyNoNodeFits(t *testing.T) {
 	if fe.NodeStatus["a"].Plugin != "Fit" || fe.NodeStatus["c"].Plugin != "TaintToleration" {
 		t.Errorf("statuses should name their plugin: %+v", fe.NodeStatus)
 	}
-	if !fe.Resolvable() {
-		t.Error("nodes short of cpu could be freed by preemption")
-	}
-	taintOnly := &FitError{NumAllNodes: 1, NodeStatus: map[string]*framework.Status{"c": fe.NodeStatus["c"]}}
-	if taintOnly.Resolvable() {
-		t.Error("an untolerated taint cannot be preempted away")
+	if fe.NodeStatus["a"].Code != framework.Unschedulable || fe.NodeStatus["c"].Code != framework.UnschedulableAndUnresolvable {
+		t.Errorf("short of cpu is resolvable by preemption, a taint is not: %+v", fe.NodeStatus)
 	}
 }
 

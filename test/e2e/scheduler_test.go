@@ -237,7 +237,11 @@ func TestSchedulerPlacement(t *testing.T) {
 		p := schedPod("default", "theirs", "", "")
 		p.Spec.SchedulerName = "my-scheduler"
 		createPod(t, s, p)
-		time.Sleep(2 * time.Second)
+		// The scheduler sees pods in the order they were created and
+		// decides on each as it sees it: once a later pod of its own is
+		// bound, it has passed over this one.
+		createPod(t, s, schedPod("default", "ours-after-theirs", "", ""))
+		waitBound(t, s, "default", "ours-after-theirs")
 		got, err := s.Client.CoreV1().Pods("default").Get(context.Background(), "theirs", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -379,25 +383,46 @@ func TestFairSharing(t *testing.T) {
 				waitUnschedulable(t, s, "a", fmt.Sprintf("a%d", i))
 				waitUnschedulable(t, s, "b", fmt.Sprintf("b%d", i))
 			}
-			// Every back-off (1 s after the first attempt) has passed:
-			// the uncordon makes all twelve eligible at once.
+			// Each pod was tried once, at its creation, and backs off for
+			// 1 s after that attempt; nothing else changed in the
+			// cluster. Once those back-offs have passed, the uncordon
+			// makes all twelve eligible at the same moment, and the queue
+			// alone decides the order.
 			time.Sleep(1500 * time.Millisecond)
 			cordon(t, s, "n00000", false)
-			var got [2]int
+			// Done when every pod is bound or was turned down again after
+			// the uncordon (for lack of room, not for the cordon).
 			eventually(t, 30*time.Second, func() error {
-				got = [2]int{boundIn(t, s, "a"), boundIn(t, s, "b")}
-				if got[0]+got[1] < 4 {
-					return fmt.Errorf("bound so far: a %d, b %d", got[0], got[1])
+				for _, ns := range []string{"a", "b"} {
+					list, err := s.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+					if err != nil {
+						return err
+					}
+					for _, p := range list.Items {
+						if p.Spec.NodeName == "" && !retriedForRoom(&p) {
+							return fmt.Errorf("pod %s/%s not yet tried on the uncordoned node: %+v", ns, p.Name, p.Status.Conditions)
+						}
+					}
 				}
 				return nil
 			})
-			time.Sleep(2 * time.Second) // nothing more fits: nothing more is bound
-			got = [2]int{boundIn(t, s, "a"), boundIn(t, s, "b")}
+			got := [2]int{boundIn(t, s, "a"), boundIn(t, s, "b")}
 			if !slices.Contains(tc.want, got) {
 				t.Errorf("bound: a %d, b %d; want one of %v", got[0], got[1], tc.want)
 			}
 		})
 	}
+}
+
+// retriedForRoom reports whether the pod's PodScheduled=False says it did
+// not fit for lack of cpu or memory.
+func retriedForRoom(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && strings.Contains(c.Message, "Insufficient") {
+			return true
+		}
+	}
+	return false
 }
 
 func cordon(t *testing.T, s *Server, node string, on bool) {

@@ -250,20 +250,3 @@ func (c *Cache) UpdateSnapshot(snap *Snapshot) {
 	clear(c.dirty)
 	snap.generation++
 }
-
-// Counts is how many nodes and pods (of them assumed) the cache holds.
-func (c *Cache) Counts() (nodes, pods, assumed int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, n := range c.nodes {
-		if n.Node != nil {
-			nodes++
-		}
-	}
-	for _, ps := range c.pods {
-		if ps.assumed {
-			assumed++
-		}
-	}
-	return nodes, len(c.pods), assumed
-}

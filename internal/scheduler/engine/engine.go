@@ -14,6 +14,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -246,18 +247,17 @@ func (e *Engine) nodeUpdated(oldObj, obj any) {
 // fit: not every heartbeat of its status.
 func schedulingChanged(old, node *corev1.Node) bool {
 	if old.Spec.Unschedulable != node.Spec.Unschedulable || !equalStrings(old.Labels, node.Labels) ||
-		fmt.Sprint(old.Spec.Taints) != fmt.Sprint(node.Spec.Taints) ||
-		fmt.Sprint(old.Status.Allocatable) != fmt.Sprint(node.Status.Allocatable) {
+		!equality.Semantic.DeepEqual(old.Spec.Taints, node.Spec.Taints) ||
+		!equality.Semantic.DeepEqual(old.Status.Allocatable, node.Status.Allocatable) ||
+		len(old.Status.Conditions) != len(node.Status.Conditions) {
 		return true
 	}
-	conditions := func(n *corev1.Node) string {
-		var b strings.Builder
-		for _, c := range n.Status.Conditions {
-			fmt.Fprintf(&b, "%s=%s;", c.Type, c.Status)
+	for i, c := range node.Status.Conditions {
+		if o := old.Status.Conditions[i]; o.Type != c.Type || o.Status != c.Status {
+			return true
 		}
-		return b.String()
 	}
-	return conditions(old) != conditions(node)
+	return false
 }
 
 func equalStrings(a, b map[string]string) bool {
@@ -402,7 +402,7 @@ func (e *Engine) setUnschedulable(ctx context.Context, pod *corev1.Pod, msg, nom
 	if nominated != "" {
 		patch["status"].(map[string]any)["nominatedNodeName"] = nominated
 	}
-	data, err := jsonMarshal(patch)
+	data, err := json.Marshal(patch)
 	if err != nil {
 		e.log.Error("status patch", "err", err)
 		return

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 
@@ -55,5 +54,3 @@ func (p *preemptor) run(ctx context.Context, e *Engine, pod *corev1.Pod, snap *f
 	}
 	return res.NodeName, ""
 }
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

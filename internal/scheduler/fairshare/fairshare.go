@@ -82,16 +82,3 @@ func (s *Shares) Dominant(namespace string) float64 {
 	}
 	return share / w
 }
-
-// Lowest returns, of namespaces, the one with the lowest weighted
-// dominant share; ties go to the earlier one in the list (the caller
-// orders it, say by its oldest waiting pod).
-func (s *Shares) Lowest(namespaces []string) string {
-	best := ""
-	for _, ns := range namespaces {
-		if best == "" || s.Dominant(ns) < s.Dominant(best) {
-			best = ns
-		}
-	}
-	return best
-}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -8,6 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/marina-orchestrator/marina/internal/scheduler/fairshare"
+	"github.com/marina-orchestrator/marina/internal/scheduler/framework"
 )
 
 // clock is a settable test clock.
@@ -213,4 +217,55 @@ func BenchmarkPop(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pods), "ns/pod")
+}
+
+// TestDRFWorkedExample drives the queue with fairshare's shares, as the
+// scheduler does: 9 CPUs and 18 GiB; namespace A's pods need 1 CPU and
+// 4 GiB, B's 3 CPUs and 1 GiB; all wait at once. A pod that no longer
+// fits is parked, as the scheduler parks it.
+func TestDRFWorkedExample(t *testing.T) {
+	const gi = int64(1) << 30
+	run := func(weightA float64) (a, b int) {
+		total := framework.Resource{MilliCPU: 9000, Memory: 18 * gi}
+		shares := fairshare.New(total)
+		shares.SetWeight("A", weightA)
+		demand := map[string]framework.Resource{"A": {MilliCPU: 1000, Memory: 4 * gi}, "B": {MilliCPU: 3000, Memory: 1 * gi}}
+		c := newClock()
+		q := New(shares.Dominant, c.now)
+		for i := range 6 {
+			q.Add(pod("A", fmt.Sprintf("a%d", i), 0))
+			q.Add(pod("B", fmt.Sprintf("b%d", i), 0))
+		}
+		var used framework.Resource
+		count := map[string]int{}
+		for p := q.TryPop(); p != nil; p = q.TryPop() {
+			r := demand[p.Namespace]
+			if used.MilliCPU+r.MilliCPU > total.MilliCPU || used.Memory+r.Memory > total.Memory {
+				q.Unschedulable(p)
+				continue
+			}
+			used.Add(r)
+			shares.Add(p.Namespace, r)
+			count[p.Namespace]++
+			q.Done(p)
+		}
+		return count["A"], count["B"]
+	}
+	if a, b := run(1); a != 3 || b != 2 {
+		t.Errorf("equal weights: A %d, B %d; want A 3, B 2 (both dominant shares 2/3)", a, b)
+	}
+	// With A's weight 2 the last step is a tie: A 4 / B 1 or A 3 / B 2.
+	if a, b := run(2); !(a == 4 && b == 1) && !(a == 3 && b == 2) {
+		t.Errorf("A weight 2: A %d, B %d; want A 4, B 1 or A 3, B 2", a, b)
+	}
+	// Without fair sharing the queue is first come, first served: A's
+	// pods were queued first (each before the B pod of its round).
+	c := newClock()
+	q := New(nil, c.now)
+	q.Add(pod("A", "a0", 0))
+	c.advance(time.Millisecond)
+	q.Add(pod("B", "b0", 0))
+	if p := q.TryPop(); p.Namespace != "A" {
+		t.Errorf("without fair sharing popped %s first, want the older A pod", p.Name)
+	}
 }
