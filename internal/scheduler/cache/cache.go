@@ -166,9 +166,12 @@ func (c *Cache) Assume(pod *corev1.Pod, node string) error {
 	if ps := c.pods[pod.UID]; ps != nil {
 		return fmt.Errorf("pod %s/%s is already on node %q in the scheduler's cache", pod.Namespace, pod.Name, ps.node)
 	}
-	p := pod.DeepCopy()
+	// A shallow copy with the node set: the cache never changes a pod,
+	// so sharing the rest with the informer's object is safe, and a deep
+	// copy per scheduled pod is not paid.
+	p := *pod
 	p.Spec.NodeName = node
-	c.addLocked(p, node, true)
+	c.addLocked(&p, node, true)
 	return nil
 }
 
