@@ -76,8 +76,8 @@ type Queue struct {
 	// active holds the eligible pods, a heap per namespace.
 	active  map[string]*podHeap
 	backoff *backoffHeap
-	// parked counts the unschedulable entries.
-	parked int
+	// parked are the unschedulable entries.
+	parked map[types.UID]*entry
 	closed bool
 }
 
@@ -88,7 +88,7 @@ func New(share ShareFunc, now func() time.Time) *Queue {
 		now = time.Now
 	}
 	q := &Queue{share: share, now: now, initialBackoff: InitialBackoff, maxBackoff: MaxBackoff, entries: map[types.UID]*entry{},
-		active: map[string]*podHeap{}, backoff: &backoffHeap{}}
+		active: map[string]*podHeap{}, backoff: &backoffHeap{}, parked: map[types.UID]*entry{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -164,7 +164,7 @@ func (q *Queue) take(e *entry) {
 	case backingOff:
 		heap.Remove(q.backoff, e.index)
 	case unschedulable:
-		q.parked--
+		delete(q.parked, e.pod.UID)
 	default:
 		return
 	}
@@ -282,7 +282,7 @@ func (q *Queue) Unschedulable(pod *corev1.Pod) {
 	if e := q.failed(pod); e != nil {
 		e.parked = q.now()
 		e.where = unschedulable
-		q.parked++
+		q.parked[pod.UID] = e
 	}
 }
 
@@ -316,16 +316,22 @@ func (q *Queue) Retry(pod *corev1.Pod) {
 func (q *Queue) MoveAll() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.parked == 0 {
+	if len(q.parked) == 0 {
 		return
 	}
-	for _, e := range q.entries {
-		if e.where == unschedulable {
+	q.unpark(func(*entry) bool { return true })
+	q.cond.Broadcast()
+}
+
+// unpark makes the parked entries for which move is true eligible again
+// (after their back-off).
+func (q *Queue) unpark(move func(*entry) bool) {
+	for _, e := range q.parked {
+		if move(e) {
 			q.take(e)
 			q.activate(e)
 		}
 	}
-	q.cond.Broadcast()
 }
 
 // Tick moves pods parked longer than MaxUnschedulable back, and wakes Pop
@@ -334,14 +340,7 @@ func (q *Queue) Tick() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.now()
-	if q.parked > 0 {
-		for _, e := range q.entries {
-			if e.where == unschedulable && now.Sub(e.parked) >= MaxUnschedulable {
-				q.take(e)
-				q.activate(e)
-			}
-		}
-	}
+	q.unpark(func(e *entry) bool { return now.Sub(e.parked) >= MaxUnschedulable })
 	q.cond.Broadcast()
 }
 
@@ -361,7 +360,7 @@ func (q *Queue) Len() (active, unschedulable int) {
 	for _, h := range q.active {
 		active += h.Len()
 	}
-	return active + q.backoff.Len(), q.parked
+	return active + q.backoff.Len(), len(q.parked)
 }
 
 // Backoff is the wait after attempt n (1-based): 1 s doubling to 10 s.
