@@ -15,11 +15,9 @@ package replicaset
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -39,6 +37,8 @@ import (
 	"k8s.io/client-go/util/workqueue"
 
 	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/claim"
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // burstReplicas bounds the pods one sync creates or deletes.
@@ -52,7 +52,7 @@ type Controller struct {
 	rcs      corelisters.ReplicationControllerLister
 	synced   []cache.InformerSynced
 	queue    workqueue.TypedRateLimitingInterface[string]
-	expect   *expectations
+	expect   *podcontrol.Expectations
 	recorder record.EventRecorder
 	log      *slog.Logger
 	now      func() time.Time
@@ -73,7 +73,7 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		synced: []cache.InformerSynced{pods.Informer().HasSynced, rss.Informer().HasSynced, rcs.Informer().HasSynced},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
-		expect:   newExpectations(),
+		expect:   podcontrol.NewExpectations(),
 		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "replicaset-controller"}),
 		log:      log.With("controller", "replicaset"),
 		now:      time.Now,
@@ -191,7 +191,7 @@ func (c *Controller) podAdded(obj any) {
 		return
 	}
 	if k, ok := c.owner(pod); ok {
-		c.expect.observeCreation(k)
+		c.expect.ObserveCreation(k)
 		c.queue.Add(k)
 		return
 	}
@@ -213,7 +213,7 @@ func (c *Controller) podUpdated(oldObj, obj any) {
 		if pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
 			// A graceful deletion has begun: the pod no longer counts,
 			// so the deletion the set asked for is done.
-			c.expect.observeDeletion(k, pod.UID)
+			c.expect.ObserveDeletion(k, pod.UID)
 		}
 		c.queue.Add(k)
 		return
@@ -232,7 +232,7 @@ func (c *Controller) podDeleted(obj any) {
 		return
 	}
 	if k, ok := c.owner(pod); ok {
-		c.expect.observeDeletion(k, pod.UID)
+		c.expect.ObserveDeletion(k, pod.UID)
 		c.queue.Add(k)
 	}
 }
@@ -271,7 +271,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		return err
 	}
 	if s == nil {
-		c.expect.forget(k)
+		c.expect.Forget(k)
 		return nil
 	}
 	all, err := c.pods.Pods(s.meta.GetNamespace()).List(labels.Everything())
@@ -289,7 +289,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	var manageErr error
-	if c.expect.satisfied(k, c.now()) && s.meta.GetDeletionTimestamp() == nil {
+	if c.expect.Satisfied(k, c.now()) && s.meta.GetDeletionTimestamp() == nil {
 		manageErr = c.manage(ctx, k, s, pods)
 	}
 	now := c.now()
@@ -308,92 +308,20 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 // claim returns the pods the set controls after adopting the matching
 // orphans and releasing its pods that no longer match.
 func (c *Controller) claim(ctx context.Context, s *set, pods []*corev1.Pod) ([]*corev1.Pod, error) {
-	var owned []*corev1.Pod
-	deleting := s.meta.GetDeletionTimestamp() != nil
-	freshChecked := false
-	for _, p := range pods {
-		ref := metav1.GetControllerOfNoCopy(p)
-		matches := s.selector.Matches(labels.Set(p.Labels))
-		switch {
-		case ref != nil && ref.UID == s.meta.GetUID():
-			if matches || deleting {
-				owned = append(owned, p)
-				continue
+	o := claim.Owner{
+		Ref:      s.controllerRef(),
+		Selector: s.selector,
+		Deleting: s.meta.GetDeletionTimestamp() != nil,
+		Recheck: claim.Fresh(s.meta.GetUID(), func(ctx context.Context) (metav1.Object, error) {
+			if s.gvk.Kind == KindReplicaSet {
+				return c.client.AppsV1().ReplicaSets(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
 			}
-			if err := c.release(ctx, s, p); err != nil {
-				return nil, err
-			}
-		case ref == nil && matches && !deleting && p.DeletionTimestamp == nil:
-			if !freshChecked {
-				// Adopt only for the set as it is now, not one deleted
-				// and recreated under the same name.
-				if err := c.checkFresh(ctx, s); err != nil {
-					return owned, err
-				}
-				freshChecked = true
-			}
-			adopted, err := c.adopt(ctx, s, p)
-			if err != nil {
-				return nil, err
-			}
-			if adopted != nil {
-				owned = append(owned, adopted)
-			}
-		}
+			return c.client.CoreV1().ReplicationControllers(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
+		}),
 	}
-	return owned, nil
-}
-
-func (c *Controller) checkFresh(ctx context.Context, s *set) error {
-	var uid types.UID
-	var deleted bool
-	switch s.gvk.Kind {
-	case KindReplicaSet:
-		rs, err := c.client.AppsV1().ReplicaSets(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("recheck before adopting: %w", err)
-		}
-		uid, deleted = rs.UID, rs.DeletionTimestamp != nil
-	default:
-		rc, err := c.client.CoreV1().ReplicationControllers(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
-		if err != nil {
-			return fmt.Errorf("recheck before adopting: %w", err)
-		}
-		uid, deleted = rc.UID, rc.DeletionTimestamp != nil
-	}
-	if uid != s.meta.GetUID() || deleted {
-		return fmt.Errorf("%s %s/%s changed before adopting", s.gvk.Kind, s.meta.GetNamespace(), s.meta.GetName())
-	}
-	return nil
-}
-
-// adopt makes s the controller of an orphan pod.
-func (c *Controller) adopt(ctx context.Context, s *set, p *corev1.Pod) (*corev1.Pod, error) {
-	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
-		"ownerReferences": []metav1.OwnerReference{s.controllerRef()},
-		"uid":             p.UID,
-	}})
-	if err != nil {
-		return nil, err
-	}
-	adopted, err := c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) || apierrors.IsInvalid(err) {
-		return nil, nil // gone, or changed: the next sync sees it
-	}
-	if err != nil {
-		return nil, fmt.Errorf("adopt pod %s: %w", p.Name, err)
-	}
-	return adopted, nil
-}
-
-// release drops s's owner reference from a pod that no longer matches.
-func (c *Controller) release(ctx context.Context, s *set, p *corev1.Pod) error {
-	patch := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, s.meta.GetUID(), p.UID)
-	_, err := c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && !apierrors.IsInvalid(err) {
-		return fmt.Errorf("release pod %s: %w", p.Name, err)
-	}
-	return nil
+	return claim.Claim(ctx, o, pods, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
+		return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
 }
 
 // manage creates or deletes pods so that s has its replicas.
@@ -402,11 +330,11 @@ func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev
 	switch {
 	case diff < 0:
 		n := min(-diff, burstReplicas)
-		c.expect.expectCreations(k, n, c.now())
-		created, err := slowStart(n, func() error {
+		c.expect.ExpectCreations(k, n, c.now())
+		created, err := podcontrol.SlowStart(n, func() error {
 			pod, err := c.client.CoreV1().Pods(s.meta.GetNamespace()).Create(ctx, s.newPod(), metav1.CreateOptions{})
 			if err != nil {
-				c.expect.observeCreation(k)
+				c.expect.ObserveCreation(k)
 				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
 				return err
 			}
@@ -415,14 +343,18 @@ func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev
 		})
 		// Creations never sent will not be observed.
 		for range n - created {
-			c.expect.observeCreation(k)
+			c.expect.ObserveCreation(k)
 		}
 		if err != nil {
 			return fmt.Errorf("create pods: %w", err)
 		}
 	case diff > 0:
 		victims := deletionOrder(pods)[:min(diff, burstReplicas)]
-		c.expect.expectDeletions(k, victims, c.now())
+		uids := make([]types.UID, len(victims))
+		for i, p := range victims {
+			uids[i] = p.UID
+		}
+		c.expect.ExpectDeletions(k, uids, c.now())
 		var firstErr error
 		for _, p := range victims {
 			err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
@@ -430,9 +362,9 @@ func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev
 			case err == nil:
 				c.recorder.Eventf(s.obj, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 			case apierrors.IsNotFound(err):
-				c.expect.observeDeletion(k, p.UID)
+				c.expect.ObserveDeletion(k, p.UID)
 			default:
-				c.expect.observeDeletion(k, p.UID)
+				c.expect.ObserveDeletion(k, p.UID)
 				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
 				if firstErr == nil {
 					firstErr = fmt.Errorf("delete pod %s: %w", p.Name, err)
@@ -442,32 +374,4 @@ func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev
 		return firstErr
 	}
 	return nil
-}
-
-// slowStart calls create n times in batches of 1, 2, 4, ... in parallel,
-// stopping after a batch with an error (a quota or a bad template fails
-// once, not n times). It returns how many calls were made.
-func slowStart(n int, create func() error) (int, error) {
-	done := 0
-	for batch := 1; done < n; batch *= 2 {
-		size := min(batch, n-done)
-		errs := make(chan error, size)
-		var wg sync.WaitGroup
-		for range size {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := create(); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		done += size
-		if err := <-errs; err != nil {
-			return done, err
-		}
-	}
-	return done, nil
 }

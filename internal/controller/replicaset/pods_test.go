@@ -1,8 +1,6 @@
 package replicaset
 
 import (
-	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,56 +86,5 @@ func TestComputeStatus(t *testing.T) {
 	}
 	if d := nextAvailable(pods, 0, t0); d != 0 {
 		t.Errorf("without minReadySeconds: next available in %v, want 0", d)
-	}
-}
-
-func TestSlowStart(t *testing.T) {
-	var calls atomic.Int32
-	done, err := slowStart(10, func() error { calls.Add(1); return nil })
-	if err != nil || done != 10 || calls.Load() != 10 {
-		t.Errorf("10 creations: done %d, calls %d, err %v", done, calls.Load(), err)
-	}
-	// Creations failing from the third on: the batch of 2 fails, and no
-	// batch of 4 follows.
-	calls.Store(0)
-	fail := errors.New("quota exceeded")
-	done, err = slowStart(100, func() error {
-		if calls.Add(1) > 2 {
-			return fail
-		}
-		return nil
-	})
-	if !errors.Is(err, fail) || done != 3 || calls.Load() != 3 {
-		t.Errorf("failing creations: done %d, calls %d, err %v; want batches of 1 and 2, then a stop at the failure", done, calls.Load(), err)
-	}
-}
-
-func TestExpectations(t *testing.T) {
-	e := newExpectations()
-	k := key(KindReplicaSet, "ns", "web")
-	if !e.satisfied(k, t0) {
-		t.Fatal("a new set waits for nothing")
-	}
-	e.expectCreations(k, 2, t0)
-	e.observeCreation(k)
-	if e.satisfied(k, t0) {
-		t.Error("satisfied with one of two creations seen")
-	}
-	e.observeCreation(k)
-	if !e.satisfied(k, t0) {
-		t.Error("not satisfied once both creations are seen")
-	}
-	victim := pod("v", "n1", corev1.PodRunning, 0, 0)
-	e.expectDeletions(k, []*corev1.Pod{victim}, t0)
-	e.observeDeletion(k, "someone-else")
-	if e.satisfied(k, t0) {
-		t.Error("satisfied by another pod's deletion")
-	}
-	if !e.satisfied(k, t0.Add(expectationsTimeout+time.Second)) {
-		t.Error("still waiting after the timeout")
-	}
-	e.observeDeletion(k, victim.UID)
-	if !e.satisfied(k, t0) {
-		t.Error("not satisfied once the victim's deletion is seen")
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/marina-orchestrator/marina/internal/controller/claim"
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // The two kinds this controller keeps.
@@ -107,37 +110,12 @@ func (f statusFields) set(st Status) {
 
 // controllerRef is the owner reference the set's pods carry.
 func (s *set) controllerRef() metav1.OwnerReference {
-	yes := true
-	return metav1.OwnerReference{APIVersion: s.gvk.GroupVersion().String(), Kind: s.gvk.Kind, Name: s.meta.GetName(),
-		UID: s.meta.GetUID(), Controller: &yes, BlockOwnerDeletion: &yes}
+	return claim.ControllerRef(s.gvk.GroupVersion().String(), s.gvk.Kind, s.meta.GetName(), s.meta.GetUID())
 }
 
 // newPod is a pod from the set's template, owned by it.
 func (s *set) newPod() *corev1.Pod {
-	t := s.template
-	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			GenerateName:    s.meta.GetName() + "-",
-			Namespace:       s.meta.GetNamespace(),
-			Labels:          copyMap(t.Labels),
-			Annotations:     copyMap(t.Annotations),
-			Finalizers:      append([]string(nil), t.Finalizers...),
-			OwnerReferences: []metav1.OwnerReference{s.controllerRef()},
-		},
-		Spec: *t.Spec.DeepCopy(),
-	}
-	return p
-}
-
-func copyMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return podcontrol.FromTemplate(s.template, s.meta.GetNamespace(), s.meta.GetName()+"-", s.controllerRef())
 }
 
 // key is the work queue's key of a set: Kind/namespace/name.

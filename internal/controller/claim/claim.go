@@ -1,0 +1,136 @@
+// Package claim decides which objects a controller owns, as Kubernetes'
+// ControllerRefManager does: an object belongs to the controller its
+// controller owner reference names (by UID); a controller adopts orphans
+// its selector matches and releases objects whose labels stop matching.
+// Replica sets claim pods, deployments claim replica sets, and so on.
+package claim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Owner is the controller that claims objects.
+type Owner struct {
+	// Ref is the controller reference an adopted object is given.
+	Ref metav1.OwnerReference
+	// Selector picks the objects the owner may adopt and keep.
+	Selector labels.Selector
+	// Deleting is set when the owner is being deleted: it then adopts
+	// nothing, and releases nothing (the garbage collector needs the
+	// references).
+	Deleting bool
+	// Recheck re-reads the owner from the API and returns an error if it
+	// is gone, being deleted or has another UID, so that a deleted owner,
+	// still in a lagging cache, never adopts. Claim calls it once, before
+	// the first adoption.
+	Recheck func(ctx context.Context) error
+}
+
+// Patcher applies a strategic merge patch to one object and returns it as
+// patched. The patch carries the object's UID as a precondition.
+type Patcher[T metav1.Object] func(ctx context.Context, obj T, patch []byte) (T, error)
+
+// Claim returns the objects the owner controls after adopting the
+// matching orphans and releasing the owned objects that no longer match.
+// Objects being deleted are not adopted. An object that changed or
+// vanished while being patched is left for the next sync.
+func Claim[T metav1.Object](ctx context.Context, o Owner, objs []T, patch Patcher[T]) ([]T, error) {
+	var owned []T
+	rechecked := false
+	for _, obj := range objs {
+		ref := metav1.GetControllerOfNoCopy(obj)
+		matches := o.Selector.Matches(labels.Set(obj.GetLabels()))
+		switch {
+		case ref != nil && ref.UID == o.Ref.UID:
+			if matches || o.Deleting {
+				owned = append(owned, obj)
+				continue
+			}
+			if err := release(ctx, o, obj, patch); err != nil {
+				return nil, err
+			}
+		case ref == nil && matches && !o.Deleting && obj.GetDeletionTimestamp() == nil:
+			if !rechecked {
+				if err := o.Recheck(ctx); err != nil {
+					return owned, fmt.Errorf("recheck before adopting: %w", err)
+				}
+				rechecked = true
+			}
+			adopted, ok, err := adopt(ctx, o, obj, patch)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				owned = append(owned, adopted)
+			}
+		}
+	}
+	return owned, nil
+}
+
+// adopt makes the owner the controller of an orphan.
+func adopt[T metav1.Object](ctx context.Context, o Owner, obj T, patch Patcher[T]) (T, bool, error) {
+	body, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []metav1.OwnerReference{o.Ref},
+		"uid":             obj.GetUID(),
+	}})
+	if err != nil {
+		return obj, false, err
+	}
+	adopted, err := patch(ctx, obj, body)
+	if skippable(err) {
+		return obj, false, nil
+	}
+	if err != nil {
+		return obj, false, fmt.Errorf("adopt %s: %w", obj.GetName(), err)
+	}
+	return adopted, true, nil
+}
+
+// release drops the owner's reference from an object that no longer
+// matches.
+func release[T metav1.Object](ctx context.Context, o Owner, obj T, patch Patcher[T]) error {
+	body := fmt.Sprintf(`{"metadata":{"ownerReferences":[{"$patch":"delete","uid":%q}],"uid":%q}}`, o.Ref.UID, obj.GetUID())
+	if _, err := patch(ctx, obj, []byte(body)); err != nil && !skippable(err) {
+		return fmt.Errorf("release %s: %w", obj.GetName(), err)
+	}
+	return nil
+}
+
+// skippable errors mean the object is gone or changed under us: the next
+// sync sees it as it is.
+func skippable(err error) bool {
+	return apierrors.IsNotFound(err) || apierrors.IsConflict(err) || apierrors.IsInvalid(err)
+}
+
+// ControllerRef is the owner reference a controller puts on what it
+// creates or adopts.
+func ControllerRef(apiVersion, kind, name string, uid types.UID) metav1.OwnerReference {
+	yes := true
+	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &yes, BlockOwnerDeletion: &yes}
+}
+
+// Fresh returns a Recheck that compares what get reads from the API with
+// the owner's UID.
+func Fresh(uid types.UID, get func(ctx context.Context) (metav1.Object, error)) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		m, err := get(ctx)
+		if err != nil {
+			return err
+		}
+		if m.GetUID() != uid {
+			return fmt.Errorf("%s was replaced (UID %s, had %s)", m.GetName(), m.GetUID(), uid)
+		}
+		if m.GetDeletionTimestamp() != nil {
+			return fmt.Errorf("%s is being deleted", m.GetName())
+		}
+		return nil
+	}
+}

@@ -1,0 +1,84 @@
+package podcontrol
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// ExpectationsTimeout is how long a controller waits for its cache to show
+// what it sent before it acts again anyway (a lost watch event).
+const ExpectationsTimeout = 5 * time.Minute
+
+// Expectations are, per controller key, the creations and deletions sent
+// but not yet seen by the informer. While any are outstanding, a sync only
+// updates the status: acting on a cache that lags would create or delete
+// twice. It is safe for concurrent use.
+type Expectations struct {
+	mu  sync.Mutex
+	set map[string]*expected
+}
+
+type expected struct {
+	adds    int
+	deletes map[types.UID]bool
+	at      time.Time
+}
+
+// NewExpectations returns empty expectations.
+func NewExpectations() *Expectations { return &Expectations{set: map[string]*expected{}} }
+
+// ExpectCreations records that n creations are about to be sent for k.
+func (e *Expectations) ExpectCreations(k string, n int, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.set[k] = &expected{adds: n, at: now}
+}
+
+// ExpectDeletions records that the objects with these UIDs are about to be
+// deleted for k.
+func (e *Expectations) ExpectDeletions(k string, uids []types.UID, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := &expected{deletes: map[types.UID]bool{}, at: now}
+	for _, uid := range uids {
+		x.deletes[uid] = true
+	}
+	e.set[k] = x
+}
+
+// ObserveCreation counts one creation for k as seen (or as never to be
+// seen, because it failed).
+func (e *Expectations) ObserveCreation(k string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if x := e.set[k]; x != nil && x.adds > 0 {
+		x.adds--
+	}
+}
+
+// ObserveDeletion counts the deletion of uid for k as seen.
+func (e *Expectations) ObserveDeletion(k string, uid types.UID) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if x := e.set[k]; x != nil {
+		delete(x.deletes, uid)
+	}
+}
+
+// Satisfied reports whether everything sent for k has been seen (or has
+// been waited for too long).
+func (e *Expectations) Satisfied(k string, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := e.set[k]
+	return x == nil || (x.adds <= 0 && len(x.deletes) == 0) || now.Sub(x.at) > ExpectationsTimeout
+}
+
+// Forget drops what is expected for k (its object is gone).
+func (e *Expectations) Forget(k string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.set, k)
+}
