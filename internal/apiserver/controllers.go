@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/marina-orchestrator/marina/internal/controller/deployment"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
@@ -25,7 +26,7 @@ import (
 
 // Controllers are the names `--controllers` knows, in the order they
 // start.
-var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset"}
+var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment"}
 
 // ParseControllers reads a `--controllers` list as kube-controller-manager
 // does: "*" is every controller, "name" adds one, "-name" leaves one out;
@@ -53,7 +54,7 @@ func ParseControllers(list []string) (map[string]bool, error) {
 
 // startControllers starts the controllers of the control plane itself:
 // garbage collection, namespace deletion, node lifecycle, replica sets
-// and replication controllers, and the scheduler. They are ordinary API
+// and replication controllers, deployments, and the scheduler. They are ordinary API
 // clients over the loopback connection, share one set of informers, and
 // stop with ctx.
 func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
@@ -94,6 +95,10 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("replicaset controller: %w", err)
 	}
+	dc, err := deployment.New(client, factory, log)
+	if err != nil {
+		return fmt.Errorf("deployment controller: %w", err)
+	}
 	factory.Start(ctx.Done())
 	leaseFactory.Start(ctx.Done())
 	if sched != nil {
@@ -107,6 +112,9 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	}
 	if run["replicaset"] {
 		go rs.Run(ctx, 5)
+	}
+	if run["deployment"] {
+		go dc.Run(ctx, 5)
 	}
 
 	if !run["garbagecollector"] {
