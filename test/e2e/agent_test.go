@@ -98,19 +98,7 @@ func TestUpRegistersItsNode(t *testing.T) {
 func TestAgentsJoinAServer(t *testing.T) {
 	s := StartServer(t, "bolt")
 	for _, name := range []string{"worker-a", "worker-b"} {
-		cmd := exec.Command(marinaBin, "agent",
-			"--server", "https://"+s.Listen,
-			"--token-file", filepath.Join(s.DataDir, "node-token"),
-			"--node-name", name,
-			"--data-dir", t.TempDir(), "--port", "0", "--runtimes", "process")
-		cmd.Stdout, cmd.Stderr = s.log, s.log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-		})
+		s.StartAgent(name)
 	}
 	for _, name := range []string{"worker-a", "worker-b"} {
 		eventually(t, 30*time.Second, func() error { return nodeReady(s, name) })
@@ -146,28 +134,11 @@ func TestDeadNodeIsNoticedAndItsPodsEvicted(t *testing.T) {
 	s := start(t, &Server{Backend: "bolt", Mode: "server",
 		Extra: []string{"--node-monitor-grace-period", "3s", "--default-unreachable-toleration-seconds", "2"}})
 	ctx := context.Background()
-	agents := map[string]*exec.Cmd{}
-	startAgent := func(name, dir string) {
-		cmd := exec.Command(marinaBin, "agent", "--server", "https://"+s.Listen,
-			"--token-file", filepath.Join(s.DataDir, "node-token"), "--node-name", name, "--data-dir", dir,
-			"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
-		cmd.Stdout, cmd.Stderr = s.log, s.log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		agents[name] = cmd
+	agents := map[string]*Agent{}
+	for _, name := range []string{"alive", "doomed"} {
+		agents[name] = s.StartAgent(name)
 	}
-	dirs := map[string]string{"alive": t.TempDir(), "doomed": t.TempDir()}
-	for name, dir := range dirs {
-		startAgent(name, dir)
-	}
-	t.Cleanup(func() {
-		for _, cmd := range agents {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-		}
-	})
-	for name := range dirs {
+	for name := range agents {
 		eventually(t, 30*time.Second, func() error { return nodeReady(s, name) })
 	}
 
@@ -187,9 +158,7 @@ func TestDeadNodeIsNoticedAndItsPodsEvicted(t *testing.T) {
 	mkPod("on-doomed-2", "doomed")
 	mkPod("stays-forever", "doomed", corev1.Toleration{Key: corev1.TaintNodeUnreachable, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute})
 
-	_ = agents["doomed"].Process.Signal(syscall.SIGKILL)
-	_ = agents["doomed"].Wait()
-	delete(agents, "doomed")
+	agents["doomed"].Kill()
 
 	eventually(t, 30*time.Second, func() error {
 		node, err := s.Client.CoreV1().Nodes().Get(ctx, "doomed", metav1.GetOptions{})
@@ -227,7 +196,7 @@ func TestDeadNodeIsNoticedAndItsPodsEvicted(t *testing.T) {
 		t.Errorf("eviction events: %v (%d)", err, len(events.Items))
 	}
 
-	startAgent("doomed", dirs["doomed"])
+	agents["doomed"].Start()
 	eventually(t, 30*time.Second, func() error {
 		if err := nodeReady(s, "doomed"); err != nil {
 			return err
@@ -346,20 +315,7 @@ func TestCordonAndDrain(t *testing.T) {
 // after the restart runs, and deleting the old one stops its process.
 func TestAgentRidesOutServerDowntime(t *testing.T) {
 	s := StartServer(t, "bolt")
-	root := t.TempDir()
-	dir := filepath.Join(root, "agent") // as killContainers expects
-	agent := exec.Command(marinaBin, "agent", "--server", "https://"+s.Listen,
-		"--token-file", filepath.Join(s.DataDir, "node-token"), "--node-name", "steady", "--data-dir", dir,
-		"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
-	agent.Stdout, agent.Stderr = s.log, s.log
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = agent.Process.Signal(syscall.SIGTERM)
-		_ = agent.Wait()
-		killContainers(root)
-	})
+	dir := s.StartAgent("steady").DataDir
 	ctx := context.Background()
 	pods := s.Client.CoreV1().Pods("default")
 	eventually(t, 30*time.Second, func() error { return nodeReady(s, "steady") })

@@ -511,10 +511,7 @@ func crudCases(cs kubernetes.Interface, ns string) []resourceCase {
 func TestClientGoCRUD(t *testing.T) {
 	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
-			// The replica set controller would write the status of the
-			// test's ReplicaSet and ReplicationController between its
-			// steps; this test is about the API alone.
-			s := start(t, &Server{Backend: backend, Mode: "server", Extra: []string{"--controllers", "*,-replicaset"}})
+			s := start(t, &Server{Backend: backend, Mode: "server", Extra: apiOnly})
 			// core/v1 Endpoints answer with a deprecation warning on every
 			// request, as in Kubernetes; keep them out of the test log.
 			cfg := rest.CopyConfig(s.Config)
@@ -628,10 +625,7 @@ type scaleClient interface {
 // TestClientGoScale reads and changes replicas through /scale of every
 // kind that has one, and checks the change lands in spec.replicas.
 func TestClientGoScale(t *testing.T) {
-	// The test reads each scale and updates it with that resourceVersion;
-	// the replica set controller writing a status in between would make
-	// the update conflict (correctly). This test is about /scale alone.
-	s := start(t, &Server{Backend: "bolt", Mode: "server", Extra: []string{"--controllers", "*,-replicaset"}})
+	s := start(t, &Server{Backend: "bolt", Mode: "server", Extra: apiOnly})
 	ctx := context.Background()
 	ns := createNamespace(t, s.Client, "e2e-scale")
 	cs := s.Client

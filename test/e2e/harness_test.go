@@ -67,6 +67,12 @@ type Server struct {
 	Client     *kubernetes.Clientset
 }
 
+// apiOnly runs the server without the workload controllers, for tests of
+// the API itself: they read an object and update it, and a controller
+// writing its status in between would make the update conflict
+// (correctly).
+var apiOnly = []string{"--controllers", "scheduler,garbagecollector,namespace,nodelifecycle"}
+
 // StartServer starts marina on a free port with the given backend ("bolt"
 // or "etcd", for which an embedded etcd is started) and waits for /readyz.
 func StartServer(t *testing.T, backend string) *Server {
@@ -275,4 +281,56 @@ func killContainers(dataDir string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// Agent is a `marina agent` process joined to a server, running pods
+// with the process runtime.
+type Agent struct {
+	t       *testing.T
+	s       *Server
+	Name    string
+	DataDir string
+	cmd     *exec.Cmd
+}
+
+// StartAgent runs an agent named name against s, with a heartbeat every
+// 500ms and its data in a directory of its own. It is stopped, and its
+// processes killed, when the test ends.
+func (s *Server) StartAgent(name string) *Agent {
+	s.t.Helper()
+	root := s.t.TempDir()
+	a := &Agent{t: s.t, s: s, Name: name, DataDir: filepath.Join(root, "agent")} // as killContainers expects
+	a.Start()
+	s.t.Cleanup(func() {
+		a.Stop()
+		killContainers(root)
+	})
+	return a
+}
+
+// Start (re)starts the agent on its data dir.
+func (a *Agent) Start() {
+	a.t.Helper()
+	a.cmd = exec.Command(marinaBin, "agent", "--server", "https://"+a.s.Listen,
+		"--token-file", filepath.Join(a.s.DataDir, "node-token"), "--node-name", a.Name, "--data-dir", a.DataDir,
+		"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
+	a.cmd.Stdout, a.cmd.Stderr = a.s.log, a.s.log
+	if err := a.cmd.Start(); err != nil {
+		a.t.Fatalf("start agent %s: %v", a.Name, err)
+	}
+}
+
+// Stop ends the agent with SIGTERM and waits for it.
+func (a *Agent) Stop() { a.signal(syscall.SIGTERM) }
+
+// Kill ends the agent with SIGKILL, as a crash would.
+func (a *Agent) Kill() { a.signal(syscall.SIGKILL) }
+
+func (a *Agent) signal(sig syscall.Signal) {
+	if a.cmd == nil {
+		return
+	}
+	_ = a.cmd.Process.Signal(sig)
+	_ = a.cmd.Wait()
+	a.cmd = nil
 }
