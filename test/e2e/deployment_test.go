@@ -399,3 +399,58 @@ func TestDeploymentPauseRestartRecreateScale(t *testing.T) {
 		t.Errorf("kubectl get deployment:\n%s\nwant hpe-myweb 4/4 4 4", out)
 	}
 }
+
+// TestDeploymentRolloutSurvivesServerKill kills the server (SIGKILL) in
+// the middle of a rolling update and starts it again: the agent keeps the
+// pods running meanwhile, and the rollout finishes with exactly the
+// replicas asked for, all of the new template, within the surge bounds.
+func TestDeploymentRolloutSurvivesServerKill(t *testing.T) {
+	s := StartServer(t, "bolt")
+	s.StartAgent("node-1")
+	// minReadySeconds makes each step of the rollout take a while, so
+	// the kill lands in the middle of it.
+	manifest := strings.Replace(bookDeployment, "  replicas: 5\n", "  replicas: 5\n  minReadySeconds: 2\n", 1)
+	path := filepath.Join(t.TempDir(), "deploy.yaml")
+	if err := writeFile(path, manifest); err != nil {
+		t.Fatal(err)
+	}
+	s.MustKubectl("apply", "-f", path)
+	rolloutStatus(t, s, "hpe-myweb")
+
+	s.MustKubectl("set", "env", "deployment/hpe-myweb", "VERSION=v2")
+	eventually(t, 60*time.Second, func() error {
+		if got := podVersions(t, s, "hpe-myweb"); got["v2"] < 2 || got["v1"] < 2 {
+			return fmt.Errorf("pods by version %v, want the rollout half way", got)
+		}
+		return nil
+	})
+	s.Kill()
+	time.Sleep(time.Second)
+	s.Start()
+
+	most := 0
+	census := watchPods(t, s, "hpe-myweb", surgeBounds(6, 5, &most))
+	rolloutStatus(t, s, "hpe-myweb")
+	waitVersions(t, s, "hpe-myweb", map[string]int{"v2": 5})
+	census.finish(t, "the rollout after the restart")
+	eventually(t, 30*time.Second, func() error {
+		pods, err := s.Client.CoreV1().Pods("default").List(context.Background(), metav1.ListOptions{LabelSelector: "app=hpe-myweb"})
+		if err != nil {
+			return err
+		}
+		if len(pods.Items) != 5 {
+			return fmt.Errorf("%d pods, want exactly 5", len(pods.Items))
+		}
+		return nil
+	})
+	d, err := s.Client.AppsV1().Deployments("default").Get(context.Background(), "hpe-myweb", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := d.Status; st.Replicas != 5 || st.UpdatedReplicas != 5 || st.AvailableReplicas != 5 || st.ObservedGeneration != d.Generation {
+		t.Errorf("status after the rollout %+v (generation %d)", st, d.Generation)
+	}
+	if got := historyRevisions(t, s, "hpe-myweb"); !slices.Equal(got, []string{"1", "2"}) {
+		t.Errorf("rollout history revisions %v, want [1 2]", got)
+	}
+}
