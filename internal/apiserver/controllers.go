@@ -18,6 +18,7 @@ import (
 
 	"github.com/marina-orchestrator/marina/internal/controller/deployment"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
+	"github.com/marina-orchestrator/marina/internal/controller/job"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/controller/replicaset"
@@ -26,7 +27,7 @@ import (
 
 // Controllers are the names `--controllers` knows, in the order they
 // start.
-var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment"}
+var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job"}
 
 // ParseControllers reads a `--controllers` list as kube-controller-manager
 // does: "*" is every controller, "name" adds one, "-name" leaves one out;
@@ -54,7 +55,7 @@ func ParseControllers(list []string) (map[string]bool, error) {
 
 // startControllers starts the controllers of the control plane itself:
 // garbage collection, namespace deletion, node lifecycle, replica sets
-// and replication controllers, deployments, and the scheduler. They are ordinary API
+// and replication controllers, deployments, jobs, and the scheduler. They are ordinary API
 // clients over the loopback connection, share one set of informers, and
 // stop with ctx.
 func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
@@ -99,6 +100,10 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("deployment controller: %w", err)
 	}
+	jc, err := job.New(client, factory, log)
+	if err != nil {
+		return fmt.Errorf("job controller: %w", err)
+	}
 	factory.Start(ctx.Done())
 	leaseFactory.Start(ctx.Done())
 	if sched != nil {
@@ -115,6 +120,9 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	}
 	if run["deployment"] {
 		go dc.Run(ctx, 5)
+	}
+	if run["job"] {
+		go jc.Run(ctx, 5)
 	}
 
 	if !run["garbagecollector"] {

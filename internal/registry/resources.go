@@ -123,6 +123,7 @@ func Resources() []*Resource {
 
 		// batch
 		typed(&Resource{Group: "batch", Resource: "jobs", Kind: "Job", Namespaced: true, Categories: all, Status: true,
+			PrepareForCreate: func(o runtime.Object) { generateJobSelector(o.(*batchv1.Job)) },
 			Fields: func(o runtime.Object) fields.Set {
 				return fields.Set{"status.successful": strconv.Itoa(int(o.(*batchv1.Job).Status.Succeeded))}
 			},

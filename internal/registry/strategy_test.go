@@ -2,7 +2,10 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	batchv1 "k8s.io/api/batch/v1"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -153,5 +156,26 @@ func TestResourcesAreServable(t *testing.T) {
 		if r.Validate == nil || r.ValidateUpdate == nil {
 			t.Errorf("%s: no validation", key)
 		}
+	}
+}
+
+func TestGenerateJobSelector(t *testing.T) {
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "pi", UID: "u1"}}
+	job.Spec.Template.Labels = map[string]string{"app": "pi", "job-name": "mine"}
+	generateJobSelector(job)
+	if got := job.Spec.Selector.MatchLabels; len(got) != 1 || got[batchv1.ControllerUidLabel] != "u1" {
+		t.Errorf("selector %v, want the controller UID alone", got)
+	}
+	want := map[string]string{"app": "pi", "job-name": "mine", "controller-uid": "u1",
+		batchv1.ControllerUidLabel: "u1", batchv1.JobNameLabel: "pi"}
+	if fmt.Sprint(job.Spec.Template.Labels) != fmt.Sprint(want) {
+		t.Errorf("template labels %v, want %v (the user's job-name kept)", job.Spec.Template.Labels, want)
+	}
+
+	manual := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "m", UID: "u2"}, Spec: batchv1.JobSpec{ManualSelector: new(bool)}}
+	*manual.Spec.ManualSelector = true
+	generateJobSelector(manual)
+	if manual.Spec.Selector != nil || manual.Spec.Template.Labels != nil {
+		t.Errorf("manualSelector: the job was changed: %+v", manual.Spec)
 	}
 }

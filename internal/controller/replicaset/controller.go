@@ -274,6 +274,10 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		c.expect.Forget(k)
 		return nil
 	}
+	// Expectations are read before the pods: a creation seen between the
+	// two would make the list look short while the expectations look
+	// met, and the pod would be made twice.
+	satisfied := c.expect.Satisfied(k, c.now())
 	all, err := c.pods.Pods(s.meta.GetNamespace()).List(labels.Everything())
 	if err != nil {
 		return err
@@ -289,7 +293,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	var manageErr error
-	if c.expect.Satisfied(k, c.now()) && s.meta.GetDeletionTimestamp() == nil {
+	if satisfied && s.meta.GetDeletionTimestamp() == nil {
 		manageErr = c.manage(ctx, k, s, pods)
 	}
 	now := c.now()

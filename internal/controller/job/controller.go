@@ -1,0 +1,308 @@
+// Package job runs Jobs to completion: it creates pods from the job's
+// template up to its parallelism until enough have succeeded (one per
+// index for an Indexed job), replaces failed ones after an exponential
+// back-off until backoffLimit, applies the podFailurePolicy, fails the
+// job past activeDeadlineSeconds, suspends and resumes it, and deletes it
+// ttlSecondsAfterFinished after it ends.
+//
+// Counting is Kubernetes' "tracking with finalizers": every pod carries
+// the batch.kubernetes.io/job-tracking finalizer until its end is
+// counted. A finished pod is first recorded in
+// status.uncountedTerminatedPods, then its finalizer is removed, then it
+// moves into the succeeded or failed count. A pod deleted by anyone is
+// therefore never lost from the counts, and a restart in between counts
+// it once.
+//
+// The decision is pure (decide.go: job and pods in, a plan out); sync
+// carries the plan out, the status first.
+package job
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+
+	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
+)
+
+// podKeyPrefix marks queue keys of pods whose job is gone but whose
+// tracking finalizer is left.
+const podKeyPrefix = "pod:"
+
+// Controller runs Jobs.
+type Controller struct {
+	client   kubernetes.Interface
+	jobs     batchlisters.JobLister
+	pods     corelisters.PodLister
+	synced   []cache.InformerSynced
+	queue    workqueue.TypedRateLimitingInterface[string]
+	expect   *podcontrol.Expectations
+	written  *writes
+	recorder record.EventRecorder
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the controller on factory's informers; Run starts it.
+func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
+	broadcaster := record.NewBroadcaster()
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
+	jobs := factory.Batch().V1().Jobs()
+	pods := factory.Core().V1().Pods()
+	c := &Controller{
+		client: client,
+		jobs:   jobs.Lister(),
+		pods:   pods.Lister(),
+		synced: []cache.InformerSynced{jobs.Informer().HasSynced, pods.Informer().HasSynced},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
+		expect:   podcontrol.NewExpectations(),
+		written:  &writes{rv: map[string]uint64{}},
+		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "job-controller"}),
+		log:      log.With("controller", "job"),
+		now:      time.Now,
+	}
+	if _, err := jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.enqueue,
+		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
+		DeleteFunc: c.jobDeleted,
+	}); err != nil {
+		return nil, fmt.Errorf("job controller handler: %w", err)
+	}
+	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { c.podChanged(nil, obj) },
+		UpdateFunc: c.podChanged,
+		DeleteFunc: c.podDeleted,
+	}); err != nil {
+		return nil, fmt.Errorf("job controller handler: %w", err)
+	}
+	return c, nil
+}
+
+// Run syncs jobs with workers goroutines until ctx ends.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		return
+	}
+	for range workers {
+		go wait.UntilWithContext(ctx, c.worker, time.Second)
+	}
+	<-ctx.Done()
+}
+
+func (c *Controller) worker(ctx context.Context) {
+	for {
+		k, quit := c.queue.Get()
+		if quit {
+			return
+		}
+		var err error
+		if podKey, ok := cutPrefix(k); ok {
+			err = c.releaseOrphan(ctx, podKey)
+		} else {
+			err = c.sync(ctx, k)
+		}
+		switch {
+		case err == nil:
+			c.queue.Forget(k)
+		case apierrors.IsConflict(err):
+			c.queue.AddRateLimited(k)
+		default:
+			c.log.Warn("sync", "key", k, "err", err)
+			c.queue.AddRateLimited(k)
+		}
+		c.queue.Done(k)
+	}
+}
+
+func cutPrefix(k string) (string, bool) {
+	if len(k) > len(podKeyPrefix) && k[:len(podKeyPrefix)] == podKeyPrefix {
+		return k[len(podKeyPrefix):], true
+	}
+	return "", false
+}
+
+func (c *Controller) enqueue(obj any) {
+	if k, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
+		c.queue.Add(k)
+	}
+}
+
+// owner returns the key of the live job that controls pod.
+func (c *Controller) owner(pod *corev1.Pod) (string, bool) {
+	ref := metav1.GetControllerOfNoCopy(pod)
+	if ref == nil || ref.Kind != "Job" || ref.APIVersion != batchv1.SchemeGroupVersion.String() {
+		return "", false
+	}
+	job, err := c.jobs.Jobs(pod.Namespace).Get(ref.Name)
+	if err != nil || job.UID != ref.UID {
+		return "", false
+	}
+	return pod.Namespace + "/" + job.Name, true
+}
+
+func (c *Controller) podChanged(oldObj, obj any) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	old, _ := oldObj.(*corev1.Pod)
+	if old != nil && old.ResourceVersion == pod.ResourceVersion {
+		return
+	}
+	k, owned := c.owner(pod)
+	switch {
+	case owned && old == nil:
+		c.expect.ObserveCreation(k)
+	case owned && pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil:
+		c.expect.ObserveDeletion(k, pod.UID)
+	}
+	if owned {
+		c.queue.Add(k)
+		return
+	}
+	if hasFinalizer(pod) && isJobPod(pod) {
+		// Its job is gone: nobody else will release it.
+		c.queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
+	}
+}
+
+func (c *Controller) podDeleted(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return
+	}
+	if k, ok := c.owner(pod); ok {
+		c.expect.ObserveDeletion(k, pod.UID)
+		c.queue.Add(k)
+	}
+}
+
+// jobDeleted releases the pods a deleted job leaves, so the garbage
+// collector can delete them.
+func (c *Controller) jobDeleted(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return
+	}
+	c.expect.Forget(job.Namespace + "/" + job.Name)
+	pods, err := c.pods.Pods(job.Namespace).List(labelsOf(job))
+	if err != nil {
+		return
+	}
+	for _, pod := range pods {
+		if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.UID == job.UID && hasFinalizer(pod) {
+			c.queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
+		}
+	}
+}
+
+// isJobPod reports whether a job controls the pod.
+func isJobPod(pod *corev1.Pod) bool {
+	ref := metav1.GetControllerOfNoCopy(pod)
+	return ref != nil && ref.Kind == "Job"
+}
+
+// releaseOrphan removes the tracking finalizer from a pod whose job is
+// gone.
+func (c *Controller) releaseOrphan(ctx context.Context, k string) error {
+	ns, name, err := cache.SplitMetaNamespaceKey(k)
+	if err != nil {
+		return err
+	}
+	pod, err := c.pods.Pods(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, owned := c.owner(pod); owned || !hasFinalizer(pod) {
+		return nil
+	}
+	return c.release(ctx, pod)
+}
+
+// release removes the tracking finalizer from a pod.
+func (c *Controller) release(ctx context.Context, pod *corev1.Pod) error {
+	patch := fmt.Sprintf(`{"metadata":{"$deleteFromPrimitiveList/finalizers":[%q],"uid":%q}}`, batchv1.JobTrackingFinalizer, pod.UID)
+	_, err := c.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("release pod %s: %w", pod.Name, err)
+	}
+	return nil
+}
+
+// uids lists the pods' UIDs.
+func uids(pods []*corev1.Pod) []types.UID {
+	out := make([]types.UID, 0, len(pods))
+	for _, p := range pods {
+		out = append(out, p.UID)
+	}
+	return slices.Clip(out)
+}
+
+// writes remembers the resource version of each job's last status write,
+// so that a sync never decides from a cached job older than that.
+type writes struct {
+	mu sync.Mutex
+	rv map[string]uint64
+}
+
+func (w *writes) wrote(k, rv string) {
+	n, err := strconv.ParseUint(rv, 10, 64)
+	if err != nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.rv[k] = n
+}
+
+// seen reports whether a cached job at resource version rv includes the
+// last status written for k. Resource versions are the store's revision
+// numbers, so they compare as numbers.
+func (w *writes) seen(k, rv string) bool {
+	n, err := strconv.ParseUint(rv, 10, 64)
+	if err != nil {
+		return true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return n >= w.rv[k]
+}
+
+func (w *writes) forget(k string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.rv, k)
+}
