@@ -167,7 +167,9 @@ func decide(job *batchv1.Job, pods []*corev1.Pod, now time.Time) plan {
 	}
 	succeeded := st.Succeeded + int32(len(uncounted.Succeeded))
 	if indexed {
+		// An index counts once, however many of its pods succeeded.
 		succeeded = int32(len(completed))
+		st.Succeeded = succeeded
 		st.CompletedIndexes = completed.String()
 	}
 	failed := st.Failed + int32(len(uncounted.Failed))
