@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// cronJobs are three cron jobs every minute: one whose runs end at once
+// and that keeps one successful job; one whose runs outlast the minute
+// under Forbid, and one under Replace.
+const cronJobs = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: history}
+spec:
+  schedule: "* * * * *"
+  successfulJobsHistoryLimit: 1
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          runtimeClassName: process
+          restartPolicy: Never
+          containers: [{name: main, image: local, command: ["sh", "-c", "echo day-end done"]}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: forbid}
+spec:
+  schedule: "* * * * *"
+  concurrencyPolicy: Forbid
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          runtimeClassName: process
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 1
+          containers: [{name: main, image: local, command: ["sleep", "300"]}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: replace}
+spec:
+  schedule: "* * * * *"
+  concurrencyPolicy: Replace
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          runtimeClassName: process
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 1
+          containers: [{name: main, image: local, command: ["sleep", "300"]}]
+`
+
+// cronJobsOf lists a cron job's jobs that are not being deleted, by name.
+func cronJobsOf(t *testing.T, s *Server, cj string) []string {
+	t.Helper()
+	list, err := s.Client.BatchV1().Jobs("default").List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, j := range list.Items {
+		if ref := metav1.GetControllerOf(&j); ref != nil && ref.Name == cj && j.DeletionTimestamp == nil {
+			names = append(names, j.Name)
+		}
+	}
+	return names
+}
+
+// runName is the name of a cron job's run at minute m.
+func runName(cj string, m time.Time) string { return fmt.Sprintf("%s-%d", cj, m.Unix()/60) }
+
+// TestCronJobEveryMinute runs three cron jobs for two minutes: each runs
+// at the minute; the successful history is trimmed to its limit; Forbid
+// skips the second run while the first still runs, and Replace deletes
+// the first run's job for the second.
+func TestCronJobEveryMinute(t *testing.T) {
+	s := StartUp(t)
+	path := filepath.Join(t.TempDir(), "cronjobs.yaml")
+	if err := writeFile(path, cronJobs); err != nil {
+		t.Fatal(err)
+	}
+	s.MustKubectl("apply", "-f", path)
+	start := time.Now()
+	first := start.Truncate(time.Minute).Add(time.Minute)
+	second := first.Add(time.Minute)
+
+	// The first run of each.
+	eventually(t, time.Until(first)+30*time.Second, func() error {
+		for _, cj := range []string{"history", "forbid", "replace"} {
+			if jobs := cronJobsOf(t, s, cj); len(jobs) != 1 || jobs[0] != runName(cj, first) {
+				return fmt.Errorf("%s has jobs %v, want [%s]", cj, jobs, runName(cj, first))
+			}
+		}
+		return nil
+	})
+	waitJob(t, s, runName("history", first), "complete")
+
+	// The second minute.
+	eventually(t, time.Until(second)+40*time.Second, func() error {
+		if jobs := cronJobsOf(t, s, "history"); len(jobs) != 1 || jobs[0] != runName("history", second) {
+			return fmt.Errorf("history has jobs %v, want only the second run, %s (limit 1)", jobs, runName("history", second))
+		}
+		if jobs := cronJobsOf(t, s, "replace"); len(jobs) != 1 || jobs[0] != runName("replace", second) {
+			return fmt.Errorf("replace has jobs %v, want only the second run %s", jobs, runName("replace", second))
+		}
+		return nil
+	})
+	if jobs := cronJobsOf(t, s, "forbid"); len(jobs) != 1 || jobs[0] != runName("forbid", first) {
+		t.Errorf("forbid has jobs %v, want only the first run %s, still running", jobs, runName("forbid", first))
+	}
+	cj, err := s.Client.BatchV1().CronJobs("default").Get(context.Background(), "forbid", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cj.Status.Active) != 1 || cj.Status.Active[0].Name != runName("forbid", first) || !cj.Status.LastScheduleTime.Time.Equal(first) {
+		t.Errorf("forbid status %+v, want the first run active and scheduled last", cj.Status)
+	}
+	if out := s.MustKubectl("get", "events", "--field-selector", "involvedObject.name=forbid,reason=JobAlreadyActive"); !strings.Contains(out, "concurrency policy is Forbid") {
+		t.Errorf("no JobAlreadyActive event:\n%s", out)
+	}
+	history, err := s.Client.BatchV1().CronJobs("default").Get(context.Background(), "history", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if history.Status.LastSuccessfulTime == nil || history.Status.LastSuccessfulTime.Before(&metav1.Time{Time: first}) {
+		t.Errorf("history status %+v, want a last successful time", history.Status)
+	}
+	if job := waitJob(t, s, runName("history", second), "complete"); job.Annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] != second.UTC().Format(time.RFC3339) {
+		t.Errorf("job annotations %v", job.Annotations)
+	}
+	// kubectl's columns: NAME SCHEDULE (five fields) TIMEZONE SUSPEND
+	// ACTIVE.
+	if out := s.MustKubectl("get", "cronjobs"); !containsFields(out, "forbid", "*", "*", "*", "*", "*", "<none>", "False", "1") {
+		t.Errorf("kubectl get cronjobs:\n%s\nwant forbid with one active job", out)
+	}
+}
