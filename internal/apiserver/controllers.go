@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/marina-orchestrator/marina/internal/controller/configrollout"
 	"github.com/marina-orchestrator/marina/internal/controller/cronjob"
 	"github.com/marina-orchestrator/marina/internal/controller/deployment"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
@@ -28,7 +29,7 @@ import (
 
 // Controllers are the names `--controllers` knows, in the order they
 // start.
-var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job", "cronjob"}
+var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job", "cronjob", "configrollout"}
 
 // ParseControllers reads a `--controllers` list as kube-controller-manager
 // does: "*" is every controller, "name" adds one, "-name" leaves one out;
@@ -56,7 +57,8 @@ func ParseControllers(list []string) (map[string]bool, error) {
 
 // startControllers starts the controllers of the control plane itself:
 // garbage collection, namespace deletion, node lifecycle, replica sets
-// and replication controllers, deployments, jobs, cron jobs, and the scheduler. They are ordinary API
+// and replication controllers, deployments, jobs, cron jobs, rollouts on config changes, and the
+// scheduler. They are ordinary API
 // clients over the loopback connection, share one set of informers, and
 // stop with ctx.
 func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
@@ -109,6 +111,10 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("cronjob controller: %w", err)
 	}
+	cr, err := configrollout.New(client, factory, log)
+	if err != nil {
+		return fmt.Errorf("configrollout controller: %w", err)
+	}
 	factory.Start(ctx.Done())
 	leaseFactory.Start(ctx.Done())
 	if sched != nil {
@@ -131,6 +137,9 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	}
 	if run["cronjob"] {
 		go cjc.Run(ctx, 2)
+	}
+	if run["configrollout"] {
+		go cr.Run(ctx, 2)
 	}
 
 	if !run["garbagecollector"] {
