@@ -18,6 +18,7 @@ import (
 
 	"github.com/marina-orchestrator/marina/internal/controller/configrollout"
 	"github.com/marina-orchestrator/marina/internal/controller/cronjob"
+	"github.com/marina-orchestrator/marina/internal/controller/daemonset"
 	"github.com/marina-orchestrator/marina/internal/controller/deployment"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/job"
@@ -29,7 +30,7 @@ import (
 
 // Controllers are the names `--controllers` knows, in the order they
 // start.
-var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job", "cronjob", "configrollout"}
+var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job", "cronjob", "daemonset", "configrollout"}
 
 // ParseControllers reads a `--controllers` list as kube-controller-manager
 // does: "*" is every controller, "name" adds one, "-name" leaves one out;
@@ -57,7 +58,7 @@ func ParseControllers(list []string) (map[string]bool, error) {
 
 // startControllers starts the controllers of the control plane itself:
 // garbage collection, namespace deletion, node lifecycle, replica sets
-// and replication controllers, deployments, jobs, cron jobs, rollouts on config changes, and the
+// and replication controllers, deployments, daemon sets, jobs, cron jobs, rollouts on config changes, and the
 // scheduler. They are ordinary API
 // clients over the loopback connection, share one set of informers, and
 // stop with ctx.
@@ -111,6 +112,10 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("cronjob controller: %w", err)
 	}
+	dsc, err := daemonset.New(client, factory, log)
+	if err != nil {
+		return fmt.Errorf("daemonset controller: %w", err)
+	}
 	cr, err := configrollout.New(client, factory, log)
 	if err != nil {
 		return fmt.Errorf("configrollout controller: %w", err)
@@ -137,6 +142,9 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	}
 	if run["cronjob"] {
 		go cjc.Run(ctx, 2)
+	}
+	if run["daemonset"] {
+		go dsc.Run(ctx, 2)
 	}
 	if run["configrollout"] {
 		go cr.Run(ctx, 2)

@@ -1,9 +1,6 @@
 package deployment
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"strconv"
@@ -13,7 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
+
+	"github.com/marina-orchestrator/marina/internal/controller/history"
 )
 
 // The annotations Kubernetes' deployment controller writes and kubectl
@@ -39,18 +37,9 @@ const (
 )
 
 // templateHash names a pod template: the pod-template-hash label of the
-// replica set made from it and of its pods. collisionCount changes the
-// hash when two templates collide on a name.
+// replica set made from it and of its pods.
 func templateHash(t *corev1.PodTemplateSpec, collisionCount *int32) string {
-	h := fnv.New32a()
-	// encoding/json writes struct fields in order and map keys sorted, so
-	// equal templates hash equally.
-	b, _ := json.Marshal(t)
-	h.Write(b)
-	if collisionCount != nil {
-		h.Write(binary.LittleEndian.AppendUint32(nil, uint32(*collisionCount)))
-	}
-	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
+	return history.Hash(t, collisionCount)
 }
 
 // equalIgnoreHash reports whether two pod templates are the same but for

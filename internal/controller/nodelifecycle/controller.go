@@ -141,6 +141,46 @@ func (c *Controller) sync(ctx context.Context) {
 			c.log.Error("sync node", "node", node.Name, "err", err)
 		}
 	}
+	if err := c.collectOrphans(ctx, nodes); err != nil {
+		c.log.Error("delete pods of deleted nodes", "err", err)
+	}
+}
+
+// collectOrphans deletes, at once, the pods bound to nodes that no longer
+// exist, as Kubernetes' pod garbage collector does: no agent is left to
+// stop them gracefully, and their controllers make replacements only once
+// they are gone. A node missing from the cache is looked up in the API
+// first, so a node that has only just registered keeps its pods.
+func (c *Controller) collectOrphans(ctx context.Context, nodes []*corev1.Node) error {
+	known := make(map[string]bool, len(nodes))
+	for _, n := range nodes {
+		known[n.Name] = true
+	}
+	zero := int64(0)
+	for _, name := range c.pods.ListIndexFuncValues(podsByNode) {
+		if name == "" || known[name] {
+			continue
+		}
+		if _, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			continue
+		}
+		objs, err := c.pods.ByIndex(podsByNode, name)
+		if err != nil {
+			return err
+		}
+		for _, obj := range objs {
+			pod := obj.(*corev1.Pod)
+			uid := pod.UID
+			err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
+				GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid},
+			})
+			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+				return fmt.Errorf("delete pod %s/%s of deleted node %s: %w", pod.Namespace, pod.Name, name, err)
+			}
+			c.log.Info("deleted pod of deleted node", "pod", pod.Namespace+"/"+pod.Name, "node", name)
+		}
+	}
+	return nil
 }
 
 func (c *Controller) syncNode(ctx context.Context, node *corev1.Node, lease *coordinationv1.Lease, now time.Time) error {

@@ -1,0 +1,125 @@
+// Package history keeps the pod templates a workload has had, as
+// Kubernetes' DaemonSet and StatefulSet controllers do: one
+// ControllerRevision per template, named and labelled with the
+// template's hash and numbered by revision. `kubectl rollout history`
+// lists them and `kubectl rollout undo` applies one's data, a strategic
+// merge patch that replaces spec.template, back onto the workload.
+package history
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/rand"
+)
+
+// HashLabel marks a revision and the pods made from it.
+const HashLabel = appsv1.ControllerRevisionHashLabelKey
+
+// Hash names a pod template. collisionCount changes it when two
+// templates collide on a name.
+func Hash(t *corev1.PodTemplateSpec, collisionCount *int32) string {
+	h := fnv.New32a()
+	// encoding/json writes struct fields in order and map keys sorted, so
+	// equal templates hash equally.
+	b, _ := json.Marshal(t)
+	h.Write(b)
+	if collisionCount != nil {
+		h.Write(binary.LittleEndian.AppendUint32(nil, uint32(*collisionCount)))
+	}
+	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
+}
+
+// Patch is a revision's data: the strategic merge patch that puts
+// template back as the workload's spec.template, in the form kubectl's
+// `rollout undo` applies.
+func Patch(t *corev1.PodTemplateSpec) ([]byte, error) {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	var tmpl map[string]any
+	if err := json.Unmarshal(b, &tmpl); err != nil {
+		return nil, err
+	}
+	tmpl["$patch"] = "replace"
+	return json.Marshal(map[string]any{"spec": map[string]any{"template": tmpl}})
+}
+
+// SameData reports whether a revision holds the given patch, comparing
+// the JSON, not its bytes.
+func SameData(rev *appsv1.ControllerRevision, patch []byte) bool {
+	var a, b any
+	if json.Unmarshal(rev.Data.Raw, &a) != nil || json.Unmarshal(patch, &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// New is the revision of a workload's template with the given patch,
+// owned by the workload, labelled with its template labels and the hash.
+func New(owner metav1.OwnerReference, namespace string, templateLabels map[string]string, hash string, patch []byte, revision int64) *appsv1.ControllerRevision {
+	labels := maps.Clone(templateLabels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[HashLabel] = hash
+	return &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            fmt.Sprintf("%s-%s", owner.Name, hash),
+			Namespace:       namespace,
+			Labels:          labels,
+			OwnerReferences: []metav1.OwnerReference{owner},
+		},
+		Data:     runtime.RawExtension{Raw: patch},
+		Revision: revision,
+	}
+}
+
+// Max is the highest revision number among revs.
+func Max(revs []*appsv1.ControllerRevision) int64 {
+	var m int64
+	for _, r := range revs {
+		m = max(m, r.Revision)
+	}
+	return m
+}
+
+// Find returns the revision holding patch, the newest if several do.
+func Find(revs []*appsv1.ControllerRevision, patch []byte) *appsv1.ControllerRevision {
+	var found *appsv1.ControllerRevision
+	for _, r := range revs {
+		if SameData(r, patch) && (found == nil || r.Revision > found.Revision) {
+			found = r
+		}
+	}
+	return found
+}
+
+// Prunable returns the revisions beyond limit, oldest first, that are
+// neither current nor used by a live pod (inUse holds the hashes pods
+// carry).
+func Prunable(revs []*appsv1.ControllerRevision, current *appsv1.ControllerRevision, inUse map[string]bool, limit int) []*appsv1.ControllerRevision {
+	var candidates []*appsv1.ControllerRevision
+	for _, r := range revs {
+		if r == current || inUse[r.Labels[HashLabel]] {
+			continue
+		}
+		candidates = append(candidates, r)
+	}
+	if len(candidates) <= limit {
+		return nil
+	}
+	slices.SortFunc(candidates, func(a, b *appsv1.ControllerRevision) int { return int(a.Revision - b.Revision) })
+	return candidates[:len(candidates)-limit]
+}
