@@ -264,11 +264,14 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 	nodes := a.client.CoreV1().Nodes()
 	labels := NodeLabels(a.cfg.NodeName, a.rts.names())
+	// The server's local volume provisioner makes volumes under the
+	// storage directory each node announces.
+	annotations := map[string]string{api.AgentCertAnnotation: a.certSHA256, api.StorageDirAnnotation: a.storageDir()}
 	node, err := nodes.Get(ctx, a.cfg.NodeName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		node, err = nodes.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{
-			Name: a.cfg.NodeName, Labels: labels, Annotations: map[string]string{api.AgentCertAnnotation: a.certSHA256},
+			Name: a.cfg.NodeName, Labels: labels, Annotations: annotations,
 		}}, metav1.CreateOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("create node: %w", err)
@@ -286,12 +289,14 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 				changed = true
 			}
 		}
-		if node.Annotations[api.AgentCertAnnotation] != a.certSHA256 {
-			if node.Annotations == nil {
-				node.Annotations = map[string]string{}
+		for k, v := range annotations {
+			if node.Annotations[k] != v {
+				if node.Annotations == nil {
+					node.Annotations = map[string]string{}
+				}
+				node.Annotations[k] = v
+				changed = true
 			}
-			node.Annotations[api.AgentCertAnnotation] = a.certSHA256
-			changed = true
 		}
 		if changed {
 			if node, err = nodes.Update(ctx, node, metav1.UpdateOptions{}); err != nil {

@@ -114,6 +114,7 @@ type podManager struct {
 	probes     *probeManager
 	pulls      pullBackoff
 	volumes    writtenVolumes
+	claims     claimPaths
 }
 
 func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) {
@@ -591,6 +592,7 @@ func (m *podManager) forgetPod(ctx context.Context, uid string) error {
 	}
 	m.ips.release(uid)
 	m.volumes.forget(m.podDir(uid))
+	m.forgetClaims(uid)
 	if err := os.RemoveAll(m.podDir(uid)); err != nil {
 		m.a.log.Warn("remove the volumes of a pod that has gone", "podUID", uid, "err", err)
 	}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/marina-orchestrator/marina/internal/runtime"
 	"github.com/marina-orchestrator/marina/internal/volume"
@@ -59,6 +62,12 @@ func (m *podManager) setupVolumes(pod *corev1.Pod) (map[string]string, error) {
 				return nil, &volumeError{v.Name, err}
 			}
 			paths[v.Name] = dir
+		case v.PersistentVolumeClaim != nil:
+			path, err := m.claimPath(pod, v.PersistentVolumeClaim.ClaimName)
+			if err != nil {
+				return nil, &volumeError{v.Name, err}
+			}
+			paths[v.Name] = path
 		case volume.Needs(v):
 			files, err := volume.Contents(pod, v, m, volume.Options{NodeAllocatable: m.allocatable()})
 			if err != nil {
@@ -69,7 +78,7 @@ func (m *podManager) setupVolumes(pod *corev1.Pod) (map[string]string, error) {
 			}
 			paths[v.Name] = dir
 		default:
-			return nil, &volumeError{v.Name, errors.New("this volume type is not supported by Marina's agent (it supports emptyDir, hostPath, configMap, secret, downwardAPI and projected)")}
+			return nil, &volumeError{v.Name, errors.New("this volume type is not supported by Marina's agent (it supports emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected)")}
 		}
 	}
 	return paths, nil
@@ -227,4 +236,80 @@ func (m *podManager) allocatable() corev1.ResourceList {
 		return *r
 	}
 	return nil
+}
+
+// storageDir is where the node's local persistent volumes live.
+func (a *Agent) storageDir() string {
+	dir, err := filepath.Abs(filepath.Join(a.cfg.DataDir, "storage"))
+	if err != nil {
+		return filepath.Join(a.cfg.DataDir, "storage")
+	}
+	return dir
+}
+
+// claimPaths remembers where each pod's claims are: a bound claim keeps
+// its volume for the pod's life, so it is looked up once, not on every
+// sync.
+type claimPaths struct {
+	mu    sync.Mutex
+	paths map[string]string // pod UID/claim name → directory
+}
+
+// claimPath returns the directory of a pod's PersistentVolumeClaim,
+// creating it on first use. The claim must be bound to a hostPath or
+// local volume on this node, as the local-path provisioner makes them.
+func (m *podManager) claimPath(pod *corev1.Pod, claim string) (string, error) {
+	k := string(pod.UID) + "/" + claim
+	m.claims.mu.Lock()
+	path, ok := m.claims.paths[k]
+	m.claims.mu.Unlock()
+	if ok {
+		return path, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pvc, err := m.a.client.CoreV1().PersistentVolumeClaims(pod.Namespace).Get(ctx, claim, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("persistentvolumeclaim %q: %w", claim, err)
+	}
+	if pvc.Spec.VolumeName == "" || pvc.Status.Phase != corev1.ClaimBound {
+		return "", fmt.Errorf("persistentvolumeclaim %q is not bound yet", claim)
+	}
+	pv, err := m.a.client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("persistentvolume %q of claim %q: %w", pvc.Spec.VolumeName, claim, err)
+	}
+	switch {
+	case pv.Spec.HostPath != nil:
+		if err := checkHostPath(pv.Spec.HostPath); err != nil {
+			return "", err
+		}
+		path = pv.Spec.HostPath.Path
+	case pv.Spec.Local != nil:
+		if err := os.MkdirAll(pv.Spec.Local.Path, 0o777); err != nil {
+			return "", err
+		}
+		path = pv.Spec.Local.Path
+	default:
+		return "", fmt.Errorf("persistentvolume %q is neither hostPath nor local, the kinds this agent mounts", pv.Name)
+	}
+	m.claims.mu.Lock()
+	defer m.claims.mu.Unlock()
+	if m.claims.paths == nil {
+		m.claims.paths = map[string]string{}
+	}
+	m.claims.paths[k] = path
+	return path, nil
+}
+
+// forgetClaims drops what is remembered of a pod's claims once it is
+// gone.
+func (m *podManager) forgetClaims(uid string) {
+	m.claims.mu.Lock()
+	defer m.claims.mu.Unlock()
+	for k := range m.claims.paths {
+		if strings.HasPrefix(k, uid+"/") {
+			delete(m.claims.paths, k)
+		}
+	}
 }

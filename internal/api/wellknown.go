@@ -7,4 +7,14 @@ const (
 	// it when it registers; the API server connects only to an agent that
 	// presents that certificate.
 	AgentCertAnnotation = "marina.io/agent-serving-cert-sha256"
+	// StorageDirAnnotation on a Node is the absolute directory under
+	// which the local-path provisioner puts the node's volumes. The agent
+	// sets it when it registers.
+	StorageDirAnnotation = "marina.io/storage-dir"
+	// LocalPathProvisioner provisions the node-local volumes of the
+	// default StorageClass, LocalPathStorageClass.
+	LocalPathProvisioner = "marina.io/local-path"
+	// LocalPathStorageClass is the default StorageClass, created at
+	// bootstrap: each volume a directory on the node of its first pod.
+	LocalPathStorageClass = "local-path"
 )

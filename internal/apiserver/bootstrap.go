@@ -8,12 +8,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/marina-orchestrator/marina/internal/admission/priority"
+	"github.com/marina-orchestrator/marina/internal/api"
 )
 
 // SystemNamespaces exist from the start, as in Kubernetes.
@@ -53,6 +55,13 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logge
 			return fmt.Errorf("create runtimeclass %s: %w", name, err)
 		}
 	}
+	err := create("storageclass "+api.LocalPathStorageClass, func(ctx context.Context) error {
+		_, err := client.StorageV1().StorageClasses().Create(ctx, localPathClass(), metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create storageclass %s: %w", api.LocalPathStorageClass, err)
+	}
 	for _, pc := range priority.SystemClasses() {
 		err := create("priorityclass "+pc.Name, func(ctx context.Context) error {
 			_, err := client.SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{})
@@ -63,4 +72,22 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logge
 		}
 	}
 	return nil
+}
+
+// localPathClass is the default StorageClass: a directory on the node
+// where the claim's first pod runs, as k3s's local-path provisioner
+// does. Binding waits for that pod, and the directory goes with the
+// claim.
+func localPathClass() *storagev1.StorageClass {
+	wait := storagev1.VolumeBindingWaitForFirstConsumer
+	reclaim := corev1.PersistentVolumeReclaimDelete
+	return &storagev1.StorageClass{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        api.LocalPathStorageClass,
+			Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
+		},
+		Provisioner:       api.LocalPathProvisioner,
+		VolumeBindingMode: &wait,
+		ReclaimPolicy:     &reclaim,
+	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/deployment"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/job"
+	"github.com/marina-orchestrator/marina/internal/controller/localpath"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/controller/replicaset"
@@ -30,7 +31,49 @@ import (
 
 // Controllers are the names `--controllers` knows, in the order they
 // start.
-var Controllers = []string{"scheduler", "garbagecollector", "namespace", "nodelifecycle", "replicaset", "deployment", "job", "cronjob", "daemonset", "configrollout"}
+var Controllers = append([]string{"scheduler", "garbagecollector", "namespace", "nodelifecycle"}, workloadNames()...)
+
+// runner is a controller on the shared informers that syncs with a number
+// of workers until its context ends.
+type runner interface{ Run(ctx context.Context, workers int) }
+
+// workloadControllers are the controllers that keep objects' desired
+// state, built alike: a client, the shared informers and a logger.
+var workloadControllers = []struct {
+	name    string
+	workers int
+	build   func(kubernetes.Interface, informers.SharedInformerFactory, *slog.Logger) (runner, error)
+}{
+	{"replicaset", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return replicaset.New(c, f, l)
+	}},
+	{"deployment", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return deployment.New(c, f, l)
+	}},
+	{"daemonset", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return daemonset.New(c, f, l)
+	}},
+	{"job", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return job.New(c, f, l)
+	}},
+	{"cronjob", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return cronjob.New(c, f, l)
+	}},
+	{"localpath", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return localpath.New(c, f, l)
+	}},
+	{"configrollout", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return configrollout.New(c, f, l)
+	}},
+}
+
+func workloadNames() []string {
+	var out []string
+	for _, w := range workloadControllers {
+		out = append(out, w.name)
+	}
+	return out
+}
 
 // ParseControllers reads a `--controllers` list as kube-controller-manager
 // does: "*" is every controller, "name" adds one, "-name" leaves one out;
@@ -57,11 +100,9 @@ func ParseControllers(list []string) (map[string]bool, error) {
 }
 
 // startControllers starts the controllers of the control plane itself:
-// garbage collection, namespace deletion, node lifecycle, replica sets
-// and replication controllers, deployments, daemon sets, jobs, cron jobs, rollouts on config changes, and the
-// scheduler. They are ordinary API
-// clients over the loopback connection, share one set of informers, and
-// stop with ctx.
+// garbage collection, namespace deletion, node lifecycle, the workload
+// controllers and the scheduler. They are ordinary API clients over the
+// loopback connection, share one set of informers, and stop with ctx.
 func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, log *slog.Logger) error {
 	run, err := ParseControllers(scfg.Controllers)
 	if err != nil {
@@ -96,29 +137,16 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if err != nil {
 		return fmt.Errorf("node lifecycle controller: %w", err)
 	}
-	rs, err := replicaset.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("replicaset controller: %w", err)
-	}
-	dc, err := deployment.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("deployment controller: %w", err)
-	}
-	jc, err := job.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("job controller: %w", err)
-	}
-	cjc, err := cronjob.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("cronjob controller: %w", err)
-	}
-	dsc, err := daemonset.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("daemonset controller: %w", err)
-	}
-	cr, err := configrollout.New(client, factory, log)
-	if err != nil {
-		return fmt.Errorf("configrollout controller: %w", err)
+	var workloads []func()
+	for _, w := range workloadControllers {
+		if !run[w.name] {
+			continue
+		}
+		c, err := w.build(client, factory, log)
+		if err != nil {
+			return fmt.Errorf("%s controller: %w", w.name, err)
+		}
+		workloads = append(workloads, func() { go c.Run(ctx, w.workers) })
 	}
 	factory.Start(ctx.Done())
 	leaseFactory.Start(ctx.Done())
@@ -131,23 +159,8 @@ func startControllers(ctx context.Context, loopback *rest.Config, scfg Config, l
 	if run["nodelifecycle"] {
 		go nl.Run(ctx)
 	}
-	if run["replicaset"] {
-		go rs.Run(ctx, 5)
-	}
-	if run["deployment"] {
-		go dc.Run(ctx, 5)
-	}
-	if run["job"] {
-		go jc.Run(ctx, 5)
-	}
-	if run["cronjob"] {
-		go cjc.Run(ctx, 2)
-	}
-	if run["daemonset"] {
-		go dsc.Run(ctx, 2)
-	}
-	if run["configrollout"] {
-		go cr.Run(ctx, 2)
+	for _, start := range workloads {
+		start()
 	}
 
 	if !run["garbagecollector"] {

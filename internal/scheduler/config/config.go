@@ -50,6 +50,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/noderuntime"
 	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/podtopologyspread"
 	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/tainttoleration"
+	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/volumebinding"
 )
 
 // APIVersion and Kind head a configuration file.
@@ -324,13 +325,29 @@ func fieldError(field, plugin string, err error) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
-// Profile assembles the configured plugins: every enabled plugin runs at
-// each extension point it implements, in filter order; score plugins
+// Deps are what plugins read from the cluster besides nodes and pods.
+type Deps struct {
+	// Claims resolves persistent volume claims for VolumeBinding; without
+	// it, the plugin is left out.
+	Claims volumebinding.Claims
+}
+
+// Profile assembles the configured plugins without dependencies.
+func (c *Configuration) Profile() (*scheduler.Profile, error) { return c.ProfileWith(Deps{}) }
+
+// ProfileWith assembles the configured plugins: every enabled plugin runs
+// at each extension point it implements, in filter order; score plugins
 // with weight 0 do not score.
-func (c *Configuration) Profile() (*scheduler.Profile, error) {
+func (c *Configuration) ProfileWith(deps Deps) (*scheduler.Profile, error) {
 	all, err := c.build()
 	if err != nil {
 		return nil, err
+	}
+	if deps.Claims != nil {
+		// Volumes pin pods to nodes much as node affinity does; it
+		// filters right after it.
+		i := slices.IndexFunc(all, func(p framework.Plugin) bool { return p.Name() == nodeaffinity.Name })
+		all = slices.Insert(all, i+1, framework.Plugin(volumebinding.New(deps.Claims)))
 	}
 	p := &scheduler.Profile{PercentageOfNodesToScore: c.PercentageOfNodesToScore}
 	for _, pl := range all {

@@ -66,7 +66,7 @@ type Engine struct {
 // New builds the engine and registers its informer handlers on factory;
 // the caller starts the factory.
 func New(conf *config.Configuration, client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Engine, error) {
-	profile, err := conf.Profile()
+	profile, err := conf.ProfileWith(config.Deps{Claims: newClaims(factory)})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler profile: %w", err)
 	}
@@ -102,6 +102,13 @@ func New(conf *config.Configuration, client kubernetes.Interface, factory inform
 		{pods, cache.ResourceEventHandlerFuncs{AddFunc: e.podAdded, UpdateFunc: e.podUpdated, DeleteFunc: e.podDeleted}},
 		{nodes, cache.ResourceEventHandlerFuncs{AddFunc: e.nodeAdded, UpdateFunc: e.nodeUpdated, DeleteFunc: e.nodeDeleted}},
 		{namespaces, cache.ResourceEventHandlerFuncs{AddFunc: e.namespaceChanged, UpdateFunc: func(_, obj any) { e.namespaceChanged(obj) }}},
+		// A claim or volume appearing or binding may let a pod waiting
+		// for it in.
+		{factory.Core().V1().PersistentVolumeClaims().Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: e.volumesChanged, UpdateFunc: func(_, obj any) { e.volumesChanged(obj) }}},
+		{factory.Core().V1().PersistentVolumes().Informer(), cache.ResourceEventHandlerFuncs{
+			AddFunc: e.volumesChanged, UpdateFunc: func(_, obj any) { e.volumesChanged(obj) }}},
+		{factory.Storage().V1().StorageClasses().Informer(), cache.ResourceEventHandlerFuncs{AddFunc: e.volumesChanged}},
 	} {
 		// No periodic resync: the scheduler reacts to changes only.
 		if _, err := reg.inf.AddEventHandlerWithResyncPeriod(reg.h, 0); err != nil {
