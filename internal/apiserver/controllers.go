@@ -35,7 +35,9 @@ var Controllers = append([]string{"scheduler", "garbagecollector", "namespace", 
 
 // runner is a controller on the shared informers that syncs with a number
 // of workers until its context ends.
-type runner interface{ Run(ctx context.Context, workers int) }
+type runner interface {
+	Run(ctx context.Context, workers int)
+}
 
 // workloadControllers are the controllers that keep objects' desired
 // state, built alike: a client, the shared informers and a logger.
