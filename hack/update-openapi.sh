@@ -42,6 +42,7 @@ INPUT_PKGS=(
   k8s.io/api/discovery/v1
   k8s.io/api/node/v1
   k8s.io/api/scheduling/v1
+  k8s.io/api/storage/v1
   # Not in the original list, but batch/v1 JobSchedulingConfiguration references
   # WorkloadPodGroup* types from it.
   k8s.io/api/scheduling/v1alpha3

@@ -26,6 +26,7 @@ import (
 	nodev1 "k8s.io/api/node/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -64,6 +65,7 @@ var Groups = []Group{
 	{Name: "discovery.k8s.io", Versions: []string{"v1"}, Hub: discoveryv1.SchemeGroupVersion},
 	{Name: "node.k8s.io", Versions: []string{"v1"}, Hub: nodev1.SchemeGroupVersion},
 	{Name: "scheduling.k8s.io", Versions: []string{"v1"}, Hub: schedulingv1.SchemeGroupVersion},
+	{Name: "storage.k8s.io", Versions: []string{"v1"}, Hub: storagev1.SchemeGroupVersion},
 	// events.k8s.io Events are core Events in another shape.
 	{Name: "events.k8s.io", Versions: []string{"v1"}, Hub: corev1.SchemeGroupVersion},
 	// policy/v1 is registered for pods/eviction; it serves no resource.
@@ -84,7 +86,7 @@ func addToScheme(s *runtime.Scheme) error {
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme,
 		autoscalingv1.AddToScheme, autoscalingv2.AddToScheme, networkingv1.AddToScheme,
 		coordinationv1.AddToScheme, discoveryv1.AddToScheme, nodev1.AddToScheme,
-		schedulingv1.AddToScheme, eventsv1.AddToScheme, policyv1.AddToScheme,
+		schedulingv1.AddToScheme, storagev1.AddToScheme, eventsv1.AddToScheme, policyv1.AddToScheme,
 		defaults.AddToScheme, conversion.AddToScheme,
 	} {
 		if err := add(s); err != nil {

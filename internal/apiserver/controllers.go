@@ -26,6 +26,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/controller/replicaset"
+	"github.com/marina-orchestrator/marina/internal/controller/statefulset"
 	"github.com/marina-orchestrator/marina/internal/scheduler/engine"
 )
 
@@ -54,6 +55,9 @@ var workloadControllers = []struct {
 	}},
 	{"daemonset", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
 		return daemonset.New(c, f, l)
+	}},
+	{"statefulset", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return statefulset.New(c, f, l)
 	}},
 	{"job", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
 		return job.New(c, f, l)

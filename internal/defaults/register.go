@@ -9,6 +9,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -46,6 +47,9 @@ func AddToScheme(s *runtime.Scheme) error {
 	register(s, SetReplicaSetDefaults, func(l *appsv1.ReplicaSetList) { eachItem(l.Items, SetReplicaSetDefaults) })
 	register(s, SetStatefulSetDefaults, func(l *appsv1.StatefulSetList) { eachItem(l.Items, SetStatefulSetDefaults) })
 	register(s, SetDaemonSetDefaults, func(l *appsv1.DaemonSetList) { eachItem(l.Items, SetDaemonSetDefaults) })
+
+	// storage.k8s.io/v1
+	register(s, SetStorageClassDefaults, func(l *storagev1.StorageClassList) { eachItem(l.Items, SetStorageClassDefaults) })
 
 	// batch/v1
 	register(s, SetJobDefaults, func(l *batchv1.JobList) { eachItem(l.Items, SetJobDefaults) })

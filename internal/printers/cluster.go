@@ -5,6 +5,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -34,6 +35,32 @@ var runtimeClassTable = newTable([]metav1.TableColumnDefinition{
 	ageColumn(),
 }, func(rc *nodev1.RuntimeClass) []interface{} {
 	return []interface{}{rc.Name, rc.Handler, age(rc.CreationTimestamp)}
+})
+
+var storageClassTable = newTable([]metav1.TableColumnDefinition{
+	nameColumn(),
+	column("Provisioner", "string", storagev1.StorageClass{}.SwaggerDoc()["provisioner"]),
+	column("ReclaimPolicy", "string", storagev1.StorageClass{}.SwaggerDoc()["reclaimPolicy"]),
+	column("VolumeBindingMode", "string", storagev1.StorageClass{}.SwaggerDoc()["volumeBindingMode"]),
+	column("AllowVolumeExpansion", "string", storagev1.StorageClass{}.SwaggerDoc()["allowVolumeExpansion"]),
+	ageColumn(),
+}, func(sc *storagev1.StorageClass) []interface{} {
+	// kubectl marks the default class after its name.
+	name := sc.Name
+	if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
+		name += " (default)"
+	}
+	reclaim, mode, expand := "Delete", "Immediate", "false"
+	if sc.ReclaimPolicy != nil {
+		reclaim = string(*sc.ReclaimPolicy)
+	}
+	if sc.VolumeBindingMode != nil {
+		mode = string(*sc.VolumeBindingMode)
+	}
+	if sc.AllowVolumeExpansion != nil && *sc.AllowVolumeExpansion {
+		expand = "true"
+	}
+	return []interface{}{name, sc.Provisioner, reclaim, mode, expand, age(sc.CreationTimestamp)}
 })
 
 var priorityClassTable = newTable([]metav1.TableColumnDefinition{

@@ -61,6 +61,7 @@ var convertors = map[schema.GroupResource]rest.TableConvertor{
 	{Group: "coordination.k8s.io", Resource: "leases"}:        leaseTable,
 	{Group: "discovery.k8s.io", Resource: "endpointslices"}:   endpointSliceTable,
 	{Group: "node.k8s.io", Resource: "runtimeclasses"}:        runtimeClassTable,
+	{Group: "storage.k8s.io", Resource: "storageclasses"}:     storageClassTable,
 	{Group: "scheduling.k8s.io", Resource: "priorityclasses"}: priorityClassTable,
 	// Marina serves events.k8s.io events from the same core/v1 objects.
 	{Group: "events.k8s.io", Resource: "events"}: eventTable,

@@ -142,13 +142,16 @@ func Resources() []*Resource {
 		typed(&Resource{Group: "networking.k8s.io", Resource: "ingressclasses", Kind: "IngressClass"},
 			validation.ValidateIngressClass, validation.ValidateIngressClassUpdate),
 
-		// coordination.k8s.io, discovery.k8s.io, node.k8s.io, scheduling.k8s.io
+		// coordination.k8s.io, discovery.k8s.io, node.k8s.io, storage.k8s.io,
+		// scheduling.k8s.io
 		typed(&Resource{Group: "coordination.k8s.io", Resource: "leases", Kind: "Lease", Namespaced: true, AllowCreateOnUpdate: true},
 			validation.ValidateLease, validation.ValidateLeaseUpdate),
 		typed(&Resource{Group: "discovery.k8s.io", Resource: "endpointslices", Kind: "EndpointSlice", Namespaced: true},
 			validation.ValidateEndpointSlice, validation.ValidateEndpointSliceUpdate),
 		typed(&Resource{Group: "node.k8s.io", Resource: "runtimeclasses", Kind: "RuntimeClass"},
 			validation.ValidateRuntimeClass, validation.ValidateRuntimeClassUpdate),
+		typed(&Resource{Group: "storage.k8s.io", Resource: "storageclasses", Kind: "StorageClass", ShortNames: []string{"sc"}},
+			validation.ValidateStorageClass, validation.ValidateStorageClassUpdate),
 		typed(&Resource{Group: "scheduling.k8s.io", Resource: "priorityclasses", Kind: "PriorityClass", ShortNames: []string{"pc"}},
 			validation.ValidatePriorityClass, validation.ValidatePriorityClassUpdate),
 

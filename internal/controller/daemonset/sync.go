@@ -23,8 +23,6 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
-const changeCause = "kubernetes.io/change-cause"
-
 // sync brings one daemon set's pods, revisions and status in line.
 func (c *Controller) sync(ctx context.Context, k string) error {
 	ns, name, err := cache.SplitMetaNamespaceKey(k)
@@ -328,50 +326,19 @@ func (c *Controller) claimer(ds *appsv1.DaemonSet, sel labels.Selector) claim.Ow
 	}
 }
 
-// currentRevision returns the revision of the set's template, creating
-// it, or, after a rollback to an older one, making it the newest.
+// currentRevision returns the revision of the set's template (see
+// history.Current), bumping the collision count on a name collision.
 func (c *Controller) currentRevision(ctx context.Context, ds *appsv1.DaemonSet, revs []*appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
-	patch, err := history.Patch(&ds.Spec.Template)
-	if err != nil {
-		return nil, err
-	}
-	top := history.Max(revs)
-	if found := history.Find(revs, patch); found != nil {
-		if found.Revision == top {
-			return found, nil
+	rev, err := history.Current(ctx, c.client.AppsV1().ControllerRevisions(ds.Namespace), controllerRef(ds), ds.Namespace,
+		&ds.Spec.Template, ds.Status.CollisionCount, ds.Annotations, revs)
+	if errors.Is(err, history.ErrCollision) {
+		n := ptr.Deref(ds.Status.CollisionCount, 0) + 1
+		ds.Status.CollisionCount = &n
+		if _, uerr := c.client.AppsV1().DaemonSets(ds.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{}); uerr != nil {
+			return nil, uerr
 		}
-		up := found.DeepCopy()
-		up.Revision = top + 1
-		if cause := ds.Annotations[changeCause]; cause != "" {
-			if up.Annotations == nil {
-				up.Annotations = map[string]string{}
-			}
-			up.Annotations[changeCause] = cause
-		}
-		return c.client.AppsV1().ControllerRevisions(ds.Namespace).Update(ctx, up, metav1.UpdateOptions{})
 	}
-	hash := history.Hash(&ds.Spec.Template, ds.Status.CollisionCount)
-	rev := history.New(controllerRef(ds), ds.Namespace, ds.Spec.Template.Labels, hash, patch, top+1)
-	if cause := ds.Annotations[changeCause]; cause != "" {
-		rev.Annotations = map[string]string{changeCause: cause}
-	}
-	created, err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Create(ctx, rev, metav1.CreateOptions{})
-	if !apierrors.IsAlreadyExists(err) {
-		return created, err
-	}
-	existing, err := c.client.AppsV1().ControllerRevisions(ds.Namespace).Get(ctx, rev.Name, metav1.GetOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if ref := metav1.GetControllerOfNoCopy(existing); ref != nil && ref.UID == ds.UID && history.SameData(existing, patch) {
-		return existing, nil // our own, not yet in the cache
-	}
-	n := ptr.Deref(ds.Status.CollisionCount, 0) + 1
-	ds.Status.CollisionCount = &n
-	if _, err := c.client.AppsV1().DaemonSets(ds.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{}); err != nil {
-		return nil, err
-	}
-	return nil, fmt.Errorf("controller revision %s exists with another template: hash collision %d, retrying", rev.Name, n)
+	return rev, err
 }
 
 // prune deletes old revisions beyond revisionHistoryLimit that no pod
@@ -384,7 +351,7 @@ func (c *Controller) prune(ctx context.Context, ds *appsv1.DaemonSet, revs []*ap
 		}
 	}
 	var errs []error
-	for _, r := range history.Prunable(revs, cur, inUse, int(ptr.Deref(ds.Spec.RevisionHistoryLimit, 10))) {
+	for _, r := range history.Prunable(revs, cur, func(r *appsv1.ControllerRevision) bool { return inUse[r.Labels[history.HashLabel]] }, int(ptr.Deref(ds.Spec.RevisionHistoryLimit, 10))) {
 		if err := c.client.AppsV1().ControllerRevisions(r.Namespace).Delete(ctx, r.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("delete revision %s: %w", r.Name, err))
 		}

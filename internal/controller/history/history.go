@@ -7,8 +7,10 @@
 package history
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"maps"
@@ -18,9 +20,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
+	typedappsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
 )
 
 // HashLabel marks a revision and the pods made from it.
@@ -107,12 +111,11 @@ func Find(revs []*appsv1.ControllerRevision, patch []byte) *appsv1.ControllerRev
 }
 
 // Prunable returns the revisions beyond limit, oldest first, that are
-// neither current nor used by a live pod (inUse holds the hashes pods
-// carry).
-func Prunable(revs []*appsv1.ControllerRevision, current *appsv1.ControllerRevision, inUse map[string]bool, limit int) []*appsv1.ControllerRevision {
+// neither current nor in use (by a live pod, say).
+func Prunable(revs []*appsv1.ControllerRevision, current *appsv1.ControllerRevision, inUse func(*appsv1.ControllerRevision) bool, limit int) []*appsv1.ControllerRevision {
 	var candidates []*appsv1.ControllerRevision
 	for _, r := range revs {
-		if r == current || inUse[r.Labels[HashLabel]] {
+		if r == current || inUse(r) {
 			continue
 		}
 		candidates = append(candidates, r)
@@ -122,4 +125,57 @@ func Prunable(revs []*appsv1.ControllerRevision, current *appsv1.ControllerRevis
 	}
 	slices.SortFunc(candidates, func(a, b *appsv1.ControllerRevision) int { return int(a.Revision - b.Revision) })
 	return candidates[:len(candidates)-limit]
+}
+
+// ErrCollision is returned by Current when another template holds the
+// revision's name: the caller bumps its status.collisionCount and tries
+// again.
+var ErrCollision = errors.New("a revision with another template has this template's name")
+
+// ChangeCauseAnnotation is copied from the workload to its revisions,
+// for `kubectl rollout history`.
+const ChangeCauseAnnotation = "kubernetes.io/change-cause"
+
+// Current returns the revision of template among a workload's revs:
+// found, or, after a rollback to an older one, renumbered as the newest,
+// or created. owner is the controller reference revisions carry;
+// annotations are the workload's (its change cause is copied).
+func Current(ctx context.Context, client typedappsv1.ControllerRevisionInterface, owner metav1.OwnerReference, namespace string,
+	template *corev1.PodTemplateSpec, collisionCount *int32, annotations map[string]string, revs []*appsv1.ControllerRevision) (*appsv1.ControllerRevision, error) {
+	patch, err := Patch(template)
+	if err != nil {
+		return nil, err
+	}
+	top := Max(revs)
+	cause := annotations[ChangeCauseAnnotation]
+	if found := Find(revs, patch); found != nil {
+		if found.Revision == top {
+			return found, nil
+		}
+		up := found.DeepCopy()
+		up.Revision = top + 1
+		if cause != "" {
+			if up.Annotations == nil {
+				up.Annotations = map[string]string{}
+			}
+			up.Annotations[ChangeCauseAnnotation] = cause
+		}
+		return client.Update(ctx, up, metav1.UpdateOptions{})
+	}
+	rev := New(owner, namespace, template.Labels, Hash(template, collisionCount), patch, top+1)
+	if cause != "" {
+		rev.Annotations = map[string]string{ChangeCauseAnnotation: cause}
+	}
+	created, err := client.Create(ctx, rev, metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		return created, err
+	}
+	existing, err := client.Get(ctx, rev.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if ref := metav1.GetControllerOfNoCopy(existing); ref != nil && ref.UID == owner.UID && SameData(existing, patch) {
+		return existing, nil // our own, not yet in the cache
+	}
+	return nil, fmt.Errorf("revision %s: %w", rev.Name, ErrCollision)
 }
