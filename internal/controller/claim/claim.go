@@ -10,10 +10,13 @@ import (
 	"encoding/json"
 	"fmt"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 )
 
 // Owner is the controller that claims objects.
@@ -133,4 +136,25 @@ func Fresh(uid types.UID, get func(ctx context.Context) (metav1.Object, error)) 
 		}
 		return nil
 	}
+}
+
+// Pods claims pods for o.
+func Pods(ctx context.Context, client kubernetes.Interface, o Owner, pods []*corev1.Pod) ([]*corev1.Pod, error) {
+	return Claim(ctx, o, pods, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
+		return client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
+}
+
+// ReplicaSets claims replica sets for o.
+func ReplicaSets(ctx context.Context, client kubernetes.Interface, o Owner, rss []*appsv1.ReplicaSet) ([]*appsv1.ReplicaSet, error) {
+	return Claim(ctx, o, rss, func(ctx context.Context, rs *appsv1.ReplicaSet, patch []byte) (*appsv1.ReplicaSet, error) {
+		return client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
+}
+
+// Revisions claims controller revisions for o.
+func Revisions(ctx context.Context, client kubernetes.Interface, o Owner, revs []*appsv1.ControllerRevision) ([]*appsv1.ControllerRevision, error) {
+	return Claim(ctx, o, revs, func(ctx context.Context, r *appsv1.ControllerRevision, patch []byte) (*appsv1.ControllerRevision, error) {
+		return client.AppsV1().ControllerRevisions(r.Namespace).Patch(ctx, r.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	})
 }

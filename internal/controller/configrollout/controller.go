@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -27,18 +26,14 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 
-	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 )
 
 const (
@@ -64,22 +59,18 @@ type workload struct {
 
 // Controller rolls annotated workloads out on config changes.
 type Controller struct {
+	*loop.Loop
 	client       kubernetes.Interface
 	deployments  appslisters.DeploymentLister
 	statefulSets appslisters.StatefulSetLister
 	daemonSets   appslisters.DaemonSetLister
 	configMaps   corelisters.ConfigMapLister
 	secrets      corelisters.SecretLister
-	synced       []cache.InformerSynced
-	queue        workqueue.TypedRateLimitingInterface[string]
 	recorder     record.EventRecorder
-	log          *slog.Logger
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	ds, ss, dms := factory.Apps().V1().Deployments(), factory.Apps().V1().StatefulSets(), factory.Apps().V1().DaemonSets()
 	cms, secrets := factory.Core().V1().ConfigMaps(), factory.Core().V1().Secrets()
 	c := &Controller{
@@ -89,17 +80,13 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		daemonSets:   dms.Lister(),
 		configMaps:   cms.Lister(),
 		secrets:      secrets.Lister(),
-		synced: []cache.InformerSynced{ds.Informer().HasSynced, ss.Informer().HasSynced, dms.Informer().HasSynced,
-			cms.Informer().HasSynced, secrets.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "configrollout"}),
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "configrollout-controller"}),
-		log:      log.With("controller", "configrollout"),
+		recorder:     loop.Recorder(client, "configrollout-controller"),
 	}
+	c.Loop = loop.New("configrollout", log.With("controller", "configrollout"), c.sync)
 	workloadHandler := func(kind string) cache.ResourceEventHandlerFuncs {
 		add := func(obj any) {
 			if m, ok := obj.(metav1.Object); ok && m.GetAnnotations()[Annotation] == "true" {
-				c.queue.Add(kind + "/" + m.GetNamespace() + "/" + m.GetName())
+				c.Queue.Add(kind + "/" + m.GetNamespace() + "/" + m.GetName())
 			}
 		}
 		return cache.ResourceEventHandlerFuncs{AddFunc: add, UpdateFunc: func(_, obj any) { add(obj) }}
@@ -125,8 +112,8 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		{cms.Informer(), sourceHandler("ConfigMap")},
 		{secrets.Informer(), sourceHandler("Secret")},
 	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
-			return nil, fmt.Errorf("configrollout controller handler: %w", err)
+		if err := c.Watch(reg.inf, reg.h); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
@@ -141,7 +128,7 @@ func (c *Controller) readers(src source, ns string) {
 		}
 		for _, s := range sources(&t.Spec) {
 			if s == src {
-				c.queue.Add(kind + "/" + ns + "/" + m.GetName())
+				c.Queue.Add(kind + "/" + ns + "/" + m.GetName())
 				return
 			}
 		}
@@ -160,37 +147,6 @@ func (c *Controller) readers(src source, ns string) {
 		for _, d := range list {
 			check("DaemonSet", d, &d.Spec.Template)
 		}
-	}
-}
-
-// Run syncs workloads with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		if err := c.sync(ctx, k); err != nil {
-			if !apierrors.IsConflict(err) {
-				c.log.Warn("sync", "key", k, "err", err)
-			}
-			c.queue.AddRateLimited(k)
-		} else {
-			c.queue.Forget(k)
-		}
-		c.queue.Done(k)
 	}
 }
 

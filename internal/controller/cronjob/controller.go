@@ -23,19 +23,15 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 
-	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/controller/claim"
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 )
 
 // ScheduledTimestampAnnotation records on a job when its run was due.
@@ -43,96 +39,51 @@ const ScheduledTimestampAnnotation = "batch.kubernetes.io/cronjob-scheduled-time
 
 // Controller runs CronJobs.
 type Controller struct {
+	*loop.Loop
 	client   kubernetes.Interface
 	cronJobs batchlisters.CronJobLister
 	jobs     batchlisters.JobLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
 	recorder record.EventRecorder
-	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	cjs := factory.Batch().V1().CronJobs()
 	jobs := factory.Batch().V1().Jobs()
 	c := &Controller{
 		client:   client,
 		cronJobs: cjs.Lister(),
 		jobs:     jobs.Lister(),
-		synced:   []cache.InformerSynced{cjs.Informer().HasSynced, jobs.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "cronjob"}),
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "cronjob-controller"}),
-		log:      log.With("controller", "cronjob"),
+		recorder: loop.Recorder(client, "cronjob-controller"),
 		now:      time.Now,
 	}
-	enqueue := func(obj any) {
-		if k, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-			c.queue.Add(k)
-		}
-	}
+	c.Loop = loop.New("cronjob", log.With("controller", "cronjob"), c.syncKey)
 	jobChanged := func(obj any) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		if job, ok := obj.(*batchv1.Job); ok {
+		if job, ok := loop.Unwrap(obj).(*batchv1.Job); ok {
 			if ref := metav1.GetControllerOfNoCopy(job); ref != nil && ref.Kind == "CronJob" {
-				c.queue.Add(job.Namespace + "/" + ref.Name)
+				c.Queue.Add(job.Namespace + "/" + ref.Name)
 			}
 		}
 	}
-	for _, reg := range []struct {
-		inf cache.SharedIndexInformer
-		h   cache.ResourceEventHandler
-	}{
-		{cjs.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue}},
-		{jobs.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: jobChanged, UpdateFunc: func(_, obj any) { jobChanged(obj) }, DeleteFunc: jobChanged}},
-	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
-			return nil, fmt.Errorf("cronjob controller handler: %w", err)
-		}
+	if err := c.Watch(cjs.Informer(), c.EnqueueAll()); err != nil {
+		return nil, err
+	}
+	if err := c.Watch(jobs.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc: jobChanged, UpdateFunc: func(_, obj any) { jobChanged(obj) }, DeleteFunc: jobChanged}); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
 
-// Run syncs cron jobs with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
+// syncKey syncs a cron job and looks at it again when its next run is
+// due.
+func (c *Controller) syncKey(ctx context.Context, k string) error {
+	next, err := c.sync(ctx, k)
+	if err == nil && next > 0 {
+		c.Queue.AddAfter(k, next)
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		next, err := c.sync(ctx, k)
-		switch {
-		case err == nil:
-			c.queue.Forget(k)
-			if next > 0 {
-				c.queue.AddAfter(k, next)
-			}
-		case apierrors.IsConflict(err):
-			c.queue.AddRateLimited(k)
-		default:
-			c.log.Warn("sync", "key", k, "err", err)
-			c.queue.AddRateLimited(k)
-		}
-		c.queue.Done(k)
-	}
+	return err
 }
 
 // sync brings a cron job's status up to date, trims its history, and

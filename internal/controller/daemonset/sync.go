@@ -87,7 +87,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	if d := minReady(ds); d > 0 && st.NumberAvailable < st.NumberReady {
-		c.queue.AddAfter(k, d)
+		c.Queue.AddAfter(k, d)
 	}
 	return errors.Join(errs...)
 }
@@ -299,9 +299,7 @@ func (c *Controller) claimPods(ctx context.Context, ds *appsv1.DaemonSet, sel la
 	if err != nil {
 		return nil, err
 	}
-	return claim.Claim(ctx, c.claimer(ds, sel), all, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
-		return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.Pods(ctx, c.client, c.claimer(ds, sel), all)
 }
 
 // claimRevisions returns the set's revisions, adopting and releasing.
@@ -310,9 +308,7 @@ func (c *Controller) claimRevisions(ctx context.Context, ds *appsv1.DaemonSet, s
 	if err != nil {
 		return nil, err
 	}
-	return claim.Claim(ctx, c.claimer(ds, sel), all, func(ctx context.Context, r *appsv1.ControllerRevision, patch []byte) (*appsv1.ControllerRevision, error) {
-		return c.client.AppsV1().ControllerRevisions(r.Namespace).Patch(ctx, r.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.Revisions(ctx, c.client, c.claimer(ds, sel), all)
 }
 
 func (c *Controller) claimer(ds *appsv1.DaemonSet, sel labels.Selector) claim.Owner {

@@ -22,115 +22,60 @@
 package deployment
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
-
-	"github.com/marina-orchestrator/marina/internal/api"
 )
 
 // Controller rolls deployments out.
 type Controller struct {
+	*loop.Loop
 	client   kubernetes.Interface
 	ds       appslisters.DeploymentLister
 	rss      appslisters.ReplicaSetLister
 	pods     corelisters.PodLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
 	recorder record.EventRecorder
-	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	ds := factory.Apps().V1().Deployments()
 	rss := factory.Apps().V1().ReplicaSets()
 	pods := factory.Core().V1().Pods()
 	c := &Controller{
-		client: client,
-		ds:     ds.Lister(),
-		rss:    rss.Lister(),
-		pods:   pods.Lister(),
-		synced: []cache.InformerSynced{ds.Informer().HasSynced, rss.Informer().HasSynced, pods.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "deployment"}),
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "deployment-controller"}),
-		log:      log.With("controller", "deployment"),
+		client:   client,
+		ds:       ds.Lister(),
+		rss:      rss.Lister(),
+		pods:     pods.Lister(),
+		recorder: loop.Recorder(client, "deployment-controller"),
 		now:      time.Now,
 	}
+	c.Loop = loop.New("deployment", log.With("controller", "deployment"), c.sync)
 	for _, reg := range []struct {
 		inf cache.SharedIndexInformer
 		h   cache.ResourceEventHandler
 	}{
-		{ds.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: c.enqueue, UpdateFunc: func(_, obj any) { c.enqueue(obj) }, DeleteFunc: c.enqueue}},
+		{ds.Informer(), c.EnqueueAll()},
 		{rss.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: c.setChanged, UpdateFunc: c.setUpdated, DeleteFunc: c.setChanged}},
 		{pods.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: c.podDeleted}},
 	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
-			return nil, fmt.Errorf("deployment controller handler: %w", err)
+		if err := c.Watch(reg.inf, reg.h); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
-}
-
-// Run syncs deployments with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, k)
-		switch {
-		case err == nil:
-			c.queue.Forget(k)
-		case apierrors.IsConflict(err):
-			// Someone wrote first; the next sync reads what they wrote.
-			c.queue.AddRateLimited(k)
-		default:
-			c.log.Warn("sync", "key", k, "err", err)
-			c.queue.AddRateLimited(k)
-		}
-		c.queue.Done(k)
-	}
-}
-
-func (c *Controller) enqueue(obj any) {
-	if k, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(k)
-	}
 }
 
 // owner returns the deployment that controls a replica set, if it still
@@ -150,15 +95,12 @@ func (c *Controller) owner(rs *appsv1.ReplicaSet) *appsv1.Deployment {
 // setChanged enqueues the owner of an added or deleted replica set, or,
 // for an orphan, every deployment that might adopt it.
 func (c *Controller) setChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	rs, ok := obj.(*appsv1.ReplicaSet)
+	rs, ok := loop.Unwrap(obj).(*appsv1.ReplicaSet)
 	if !ok {
 		return
 	}
 	if d := c.owner(rs); d != nil {
-		c.enqueue(d)
+		c.Enqueue(d)
 		return
 	}
 	if metav1.GetControllerOfNoCopy(rs) == nil && rs.DeletionTimestamp == nil {
@@ -173,7 +115,7 @@ func (c *Controller) setUpdated(oldObj, obj any) {
 		return
 	}
 	if d := c.owner(old); d != nil {
-		c.enqueue(d)
+		c.Enqueue(d)
 	}
 	c.setChanged(rs)
 }
@@ -187,17 +129,14 @@ func (c *Controller) matching(rs *appsv1.ReplicaSet) {
 	}
 	for _, d := range ds {
 		if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err == nil && !sel.Empty() && sel.Matches(labels.Set(rs.Labels)) {
-			c.enqueue(d)
+			c.Enqueue(d)
 		}
 	}
 }
 
 // podDeleted wakes a Recreate deployment waiting for its old pods to go.
 func (c *Controller) podDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := loop.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
@@ -210,6 +149,6 @@ func (c *Controller) podDeleted(obj any) {
 		return
 	}
 	if d := c.owner(rs); d != nil && d.Spec.Strategy.Type == appsv1.RecreateDeploymentStrategyType {
-		c.enqueue(d)
+		c.Enqueue(d)
 	}
 }

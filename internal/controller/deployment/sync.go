@@ -96,9 +96,7 @@ func (c *Controller) claimSets(ctx context.Context, d *appsv1.Deployment, sel la
 			return c.client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
 		}),
 	}
-	return claim.Claim(ctx, o, list, func(ctx context.Context, rs *appsv1.ReplicaSet, patch []byte) (*appsv1.ReplicaSet, error) {
-		return c.client.AppsV1().ReplicaSets(rs.Namespace).Patch(ctx, rs.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.ReplicaSets(ctx, c.client, o, list)
 }
 
 func controllerRef(d *appsv1.Deployment) metav1.OwnerReference {
@@ -444,7 +442,7 @@ func (c *Controller) pausedCondition(ctx context.Context, d *appsv1.Deployment) 
 func (c *Controller) rolloutStatus(ctx context.Context, r *rollout) error {
 	st, recheck := rolloutStatus(r.d, r.all(), r.newRS, r.unavailable, c.now())
 	if recheck > 0 {
-		c.queue.AddAfter(r.key, recheck)
+		c.Queue.AddAfter(r.key, recheck)
 	}
 	return c.writeStatus(ctx, r, st)
 }

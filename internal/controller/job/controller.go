@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,18 +32,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 
-	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
@@ -52,103 +49,53 @@ const podKeyPrefix = "pod:"
 
 // Controller runs Jobs.
 type Controller struct {
+	*loop.Loop
 	client   kubernetes.Interface
 	jobs     batchlisters.JobLister
 	pods     corelisters.PodLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
 	expect   *podcontrol.Expectations
 	written  *writes
 	recorder record.EventRecorder
-	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	jobs := factory.Batch().V1().Jobs()
 	pods := factory.Core().V1().Pods()
 	c := &Controller{
-		client: client,
-		jobs:   jobs.Lister(),
-		pods:   pods.Lister(),
-		synced: []cache.InformerSynced{jobs.Informer().HasSynced, pods.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "job"}),
+		client:   client,
+		jobs:     jobs.Lister(),
+		pods:     pods.Lister(),
 		expect:   podcontrol.NewExpectations(),
 		written:  &writes{rv: map[string]uint64{}},
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "job-controller"}),
-		log:      log.With("controller", "job"),
+		recorder: loop.Recorder(client, "job-controller"),
 		now:      time.Now,
 	}
-	if _, err := jobs.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    c.enqueue,
-		UpdateFunc: func(_, obj any) { c.enqueue(obj) },
+	c.Loop = loop.New("job", log.With("controller", "job"), c.syncKey)
+	if err := c.Watch(jobs.Informer(), cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.Enqueue,
+		UpdateFunc: func(_, obj any) { c.Enqueue(obj) },
 		DeleteFunc: c.jobDeleted,
 	}); err != nil {
-		return nil, fmt.Errorf("job controller handler: %w", err)
+		return nil, err
 	}
-	if _, err := pods.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if err := c.Watch(pods.Informer(), cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { c.podChanged(nil, obj) },
 		UpdateFunc: c.podChanged,
 		DeleteFunc: c.podDeleted,
 	}); err != nil {
-		return nil, fmt.Errorf("job controller handler: %w", err)
+		return nil, err
 	}
 	return c, nil
 }
 
-// Run syncs jobs with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
+// syncKey syncs a job, or releases a pod its job left behind.
+func (c *Controller) syncKey(ctx context.Context, k string) error {
+	if podKey, ok := strings.CutPrefix(k, podKeyPrefix); ok {
+		return c.releaseOrphan(ctx, podKey)
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		var err error
-		if podKey, ok := cutPrefix(k); ok {
-			err = c.releaseOrphan(ctx, podKey)
-		} else {
-			err = c.sync(ctx, k)
-		}
-		switch {
-		case err == nil:
-			c.queue.Forget(k)
-		case apierrors.IsConflict(err):
-			c.queue.AddRateLimited(k)
-		default:
-			c.log.Warn("sync", "key", k, "err", err)
-			c.queue.AddRateLimited(k)
-		}
-		c.queue.Done(k)
-	}
-}
-
-func cutPrefix(k string) (string, bool) {
-	if len(k) > len(podKeyPrefix) && k[:len(podKeyPrefix)] == podKeyPrefix {
-		return k[len(podKeyPrefix):], true
-	}
-	return "", false
-}
-
-func (c *Controller) enqueue(obj any) {
-	if k, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj); err == nil {
-		c.queue.Add(k)
-	}
+	return c.sync(ctx, k)
 }
 
 // owner returns the key of the live job that controls pod.
@@ -181,36 +128,30 @@ func (c *Controller) podChanged(oldObj, obj any) {
 		c.expect.ObserveDeletion(k, pod.UID)
 	}
 	if owned {
-		c.queue.Add(k)
+		c.Queue.Add(k)
 		return
 	}
 	if hasFinalizer(pod) && isJobPod(pod) {
 		// Its job is gone: nobody else will release it.
-		c.queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
+		c.Queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
 	}
 }
 
 func (c *Controller) podDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	pod, ok := obj.(*corev1.Pod)
+	pod, ok := loop.Unwrap(obj).(*corev1.Pod)
 	if !ok {
 		return
 	}
 	if k, ok := c.owner(pod); ok {
 		c.expect.ObserveDeletion(k, pod.UID)
-		c.queue.Add(k)
+		c.Queue.Add(k)
 	}
 }
 
 // jobDeleted releases the pods a deleted job leaves, so the garbage
 // collector can delete them.
 func (c *Controller) jobDeleted(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	job, ok := obj.(*batchv1.Job)
+	job, ok := loop.Unwrap(obj).(*batchv1.Job)
 	if !ok {
 		return
 	}
@@ -221,7 +162,7 @@ func (c *Controller) jobDeleted(obj any) {
 	}
 	for _, pod := range pods {
 		if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.UID == job.UID && hasFinalizer(pod) {
-			c.queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
+			c.Queue.Add(podKeyPrefix + pod.Namespace + "/" + pod.Name)
 		}
 	}
 }

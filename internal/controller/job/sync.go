@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/marina-orchestrator/marina/internal/controller/claim"
@@ -39,7 +38,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		// The cache has not caught up with our last status write yet;
 		// deciding from the older status would count pods twice. The
 		// write's watch event brings the job back.
-		c.queue.AddAfter(k, time.Second)
+		c.Queue.AddAfter(k, time.Second)
 		return nil
 	}
 	// Expectations are read before the pods: a creation seen between the
@@ -76,7 +75,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		c.recorder.Event(cached, e.kind, e.reason, e.message)
 	}
 	if p.requeue > 0 {
-		c.queue.AddAfter(k, p.requeue)
+		c.Queue.AddAfter(k, p.requeue)
 	}
 	var errs []error
 	// The status holds every pod whose finalizer goes now.
@@ -127,9 +126,7 @@ func (c *Controller) claimPods(ctx context.Context, job *batchv1.Job) ([]*corev1
 			return c.client.BatchV1().Jobs(job.Namespace).Get(ctx, job.Name, metav1.GetOptions{})
 		}),
 	}
-	return claim.Claim(ctx, o, all, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
-		return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.Pods(ctx, c.client, o, all)
 }
 
 // labelsOf selects a job's pods by its generated selector, or everything.

@@ -17,25 +17,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	storagelisters "k8s.io/client-go/listers/storage/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 
 	"github.com/marina-orchestrator/marina/internal/api"
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 )
 
 // Annotations Kubernetes' volume controllers write.
@@ -50,41 +47,31 @@ const (
 
 // Controller provisions local-path volumes.
 type Controller struct {
+	*loop.Loop
 	client   kubernetes.Interface
 	pods     corelisters.PodLister
 	pvcs     corelisters.PersistentVolumeClaimLister
 	pvs      corelisters.PersistentVolumeLister
 	nodes    corelisters.NodeLister
 	classes  storagelisters.StorageClassLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
 	recorder record.EventRecorder
-	log      *slog.Logger
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	pods, pvcs, pvs := factory.Core().V1().Pods(), factory.Core().V1().PersistentVolumeClaims(), factory.Core().V1().PersistentVolumes()
 	nodes, classes := factory.Core().V1().Nodes(), factory.Storage().V1().StorageClasses()
 	c := &Controller{
 		client: client, pods: pods.Lister(), pvcs: pvcs.Lister(), pvs: pvs.Lister(), nodes: nodes.Lister(), classes: classes.Lister(),
-		synced: []cache.InformerSynced{pods.Informer().HasSynced, pvcs.Informer().HasSynced, pvs.Informer().HasSynced,
-			nodes.Informer().HasSynced, classes.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "localpath"}),
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "local-path-provisioner"}),
-		log:      log.With("controller", "localpath"),
+		recorder: loop.Recorder(client, "local-path-provisioner"),
 	}
+	c.Loop = loop.New("localpath", log.With("controller", "localpath"), c.syncKey)
 	claimChanged := func(obj any) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
+		obj = loop.Unwrap(obj)
 		if pvc, ok := obj.(*corev1.PersistentVolumeClaim); ok {
-			c.queue.Add(pvc.Namespace + "/" + pvc.Name)
+			c.Queue.Add(pvc.Namespace + "/" + pvc.Name)
 			if pvc.Spec.VolumeName != "" {
-				c.queue.Add(volumeKeyPrefix + pvc.Spec.VolumeName)
+				c.Queue.Add(volumeKeyPrefix + pvc.Spec.VolumeName)
 			}
 		}
 	}
@@ -92,14 +79,14 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		if pod, ok := obj.(*corev1.Pod); ok && pod.Spec.NodeName != "" {
 			for _, v := range pod.Spec.Volumes {
 				if v.PersistentVolumeClaim != nil {
-					c.queue.Add(pod.Namespace + "/" + v.PersistentVolumeClaim.ClaimName)
+					c.Queue.Add(pod.Namespace + "/" + v.PersistentVolumeClaim.ClaimName)
 				}
 			}
 		}
 	}
 	volumeChanged := func(obj any) {
 		if pv, ok := obj.(*corev1.PersistentVolume); ok {
-			c.queue.Add(volumeKeyPrefix + pv.Name)
+			c.Queue.Add(volumeKeyPrefix + pv.Name)
 		}
 	}
 	for _, reg := range []struct {
@@ -110,55 +97,19 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		{pods.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: podChanged, UpdateFunc: func(_, obj any) { podChanged(obj) }}},
 		{pvs.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: volumeChanged, UpdateFunc: func(_, obj any) { volumeChanged(obj) }}},
 	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
-			return nil, fmt.Errorf("localpath controller handler: %w", err)
+		if err := c.Watch(reg.inf, reg.h); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
 }
 
-// Run syncs claims and volumes with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
+// syncKey syncs a claim (namespace/name) or a volume (pv:name).
+func (c *Controller) syncKey(ctx context.Context, k string) error {
+	if name, ok := strings.CutPrefix(k, volumeKeyPrefix); ok {
+		return c.syncVolume(ctx, name)
 	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		var err error
-		if name, ok := cutPrefix(k, volumeKeyPrefix); ok {
-			err = c.syncVolume(ctx, name)
-		} else {
-			err = c.syncClaim(ctx, k)
-		}
-		if err != nil {
-			if !apierrors.IsConflict(err) {
-				c.log.Warn("sync", "key", k, "err", err)
-			}
-			c.queue.AddRateLimited(k)
-		} else {
-			c.queue.Forget(k)
-		}
-		c.queue.Done(k)
-	}
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) > len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
+	return c.syncClaim(ctx, k)
 }
 
 // class returns the claim's StorageClass: the one it names, the default
@@ -303,7 +254,7 @@ func (c *Controller) syncVolume(ctx context.Context, name string) error {
 	if err := c.client.CoreV1().PersistentVolumes().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete released volume %s: %w", name, err)
 	}
-	c.log.Info("deleted released volume", "volume", name, "claim", ref.Namespace+"/"+ref.Name)
+	c.Log.Info("deleted released volume", "volume", name, "claim", ref.Namespace+"/"+ref.Name)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 // FromTemplate is a new pod in namespace from template t, controlled by
@@ -53,4 +54,47 @@ func SlowStart(n int, create func() error) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// OwnedPods are pod handlers for a controller that keeps expectations:
+// owner maps a pod to the key of its live owner; a creation or the start
+// of a deletion is observed for that key, and the key enqueued on every
+// change of the pod.
+func OwnedPods(owner func(*corev1.Pod) (string, bool), e *Expectations, enqueue func(string)) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if pod, ok := obj.(*corev1.Pod); ok {
+				if k, ok := owner(pod); ok {
+					e.ObserveCreation(k)
+					enqueue(k)
+				}
+			}
+		},
+		UpdateFunc: func(oldObj, obj any) {
+			old, ok1 := oldObj.(*corev1.Pod)
+			pod, ok2 := obj.(*corev1.Pod)
+			if !ok1 || !ok2 || old.ResourceVersion == pod.ResourceVersion {
+				return
+			}
+			if k, ok := owner(pod); ok {
+				if pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
+					// A graceful deletion has begun: the pod no longer
+					// counts, so the deletion asked for is done.
+					e.ObserveDeletion(k, pod.UID)
+				}
+				enqueue(k)
+			}
+		},
+		DeleteFunc: func(obj any) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			if pod, ok := obj.(*corev1.Pod); ok {
+				if k, ok := owner(pod); ok {
+					e.ObserveDeletion(k, pod.UID)
+					enqueue(k)
+				}
+			}
+		},
+	}
 }

@@ -25,19 +25,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 
-	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/controller/claim"
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
@@ -46,45 +42,38 @@ const burstReplicas = 500
 
 // Controller keeps ReplicaSets and ReplicationControllers.
 type Controller struct {
+	*loop.Loop
 	client   kubernetes.Interface
 	pods     corelisters.PodLister
 	rss      appslisters.ReplicaSetLister
 	rcs      corelisters.ReplicationControllerLister
-	synced   []cache.InformerSynced
-	queue    workqueue.TypedRateLimitingInterface[string]
 	expect   *podcontrol.Expectations
 	recorder record.EventRecorder
-	log      *slog.Logger
 	now      func() time.Time
 }
 
 // New builds the controller on factory's informers; Run starts it.
 func New(client kubernetes.Interface, factory informers.SharedInformerFactory, log *slog.Logger) (*Controller, error) {
-	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events("")})
 	pods := factory.Core().V1().Pods()
 	rss := factory.Apps().V1().ReplicaSets()
 	rcs := factory.Core().V1().ReplicationControllers()
 	c := &Controller{
-		client: client,
-		pods:   pods.Lister(),
-		rss:    rss.Lister(),
-		rcs:    rcs.Lister(),
-		synced: []cache.InformerSynced{pods.Informer().HasSynced, rss.Informer().HasSynced, rcs.Informer().HasSynced},
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: "replicaset"}),
+		client:   client,
+		pods:     pods.Lister(),
+		rss:      rss.Lister(),
+		rcs:      rcs.Lister(),
 		expect:   podcontrol.NewExpectations(),
-		recorder: broadcaster.NewRecorder(api.Scheme, corev1.EventSource{Component: "replicaset-controller"}),
-		log:      log.With("controller", "replicaset"),
+		recorder: loop.Recorder(client, "replicaset-controller"),
 		now:      time.Now,
 	}
+	c.Loop = loop.New("replicaset", log.With("controller", "replicaset"), c.sync)
 	setHandler := func(kind string) cache.ResourceEventHandlerFuncs {
 		enqueue := func(obj any) {
 			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = t.Obj
 			}
 			if m, ok := obj.(metav1.Object); ok {
-				c.queue.Add(key(kind, m.GetNamespace(), m.GetName()))
+				c.Queue.Add(key(kind, m.GetNamespace(), m.GetName()))
 			}
 		}
 		return cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }, DeleteFunc: enqueue}
@@ -97,42 +86,11 @@ func New(client kubernetes.Interface, factory informers.SharedInformerFactory, l
 		{rcs.Informer(), setHandler(KindReplicationController)},
 		{pods.Informer(), cache.ResourceEventHandlerFuncs{AddFunc: c.podAdded, UpdateFunc: c.podUpdated, DeleteFunc: c.podDeleted}},
 	} {
-		if _, err := reg.inf.AddEventHandler(reg.h); err != nil {
-			return nil, fmt.Errorf("replicaset controller handler: %w", err)
+		if err := c.Watch(reg.inf, reg.h); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
-}
-
-// Run syncs sets with workers goroutines until ctx ends.
-func (c *Controller) Run(ctx context.Context, workers int) {
-	defer utilruntime.HandleCrash()
-	defer c.queue.ShutDown()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
-		return
-	}
-	for range workers {
-		go wait.UntilWithContext(ctx, c.worker, time.Second)
-	}
-	<-ctx.Done()
-}
-
-func (c *Controller) worker(ctx context.Context) {
-	for {
-		k, quit := c.queue.Get()
-		if quit {
-			return
-		}
-		err := c.sync(ctx, k)
-		switch {
-		case err == nil:
-			c.queue.Forget(k)
-		default:
-			c.log.Warn("sync", "key", k, "err", err)
-			c.queue.AddRateLimited(k)
-		}
-		c.queue.Done(k)
-	}
 }
 
 // owner returns the key of the set that controls pod, if it is one of
@@ -172,14 +130,14 @@ func (c *Controller) matching(pod *corev1.Pod) {
 	if rss, err := c.rss.ReplicaSets(pod.Namespace).List(labels.Everything()); err == nil {
 		for _, rs := range rss {
 			if sel, err := metav1.LabelSelectorAsSelector(rs.Spec.Selector); err == nil && !sel.Empty() && sel.Matches(set) {
-				c.queue.Add(key(KindReplicaSet, rs.Namespace, rs.Name))
+				c.Queue.Add(key(KindReplicaSet, rs.Namespace, rs.Name))
 			}
 		}
 	}
 	if rcs, err := c.rcs.ReplicationControllers(pod.Namespace).List(labels.Everything()); err == nil {
 		for _, rc := range rcs {
 			if len(rc.Spec.Selector) > 0 && labels.SelectorFromSet(rc.Spec.Selector).Matches(set) {
-				c.queue.Add(key(KindReplicationController, rc.Namespace, rc.Name))
+				c.Queue.Add(key(KindReplicationController, rc.Namespace, rc.Name))
 			}
 		}
 	}
@@ -192,7 +150,7 @@ func (c *Controller) podAdded(obj any) {
 	}
 	if k, ok := c.owner(pod); ok {
 		c.expect.ObserveCreation(k)
-		c.queue.Add(k)
+		c.Queue.Add(k)
 		return
 	}
 	if metav1.GetControllerOfNoCopy(pod) == nil && pod.DeletionTimestamp == nil {
@@ -207,7 +165,7 @@ func (c *Controller) podUpdated(oldObj, obj any) {
 		return
 	}
 	if k, ok := c.owner(old); ok {
-		c.queue.Add(k)
+		c.Queue.Add(k)
 	}
 	if k, ok := c.owner(pod); ok {
 		if pod.DeletionTimestamp != nil && old.DeletionTimestamp == nil {
@@ -215,7 +173,7 @@ func (c *Controller) podUpdated(oldObj, obj any) {
 			// so the deletion the set asked for is done.
 			c.expect.ObserveDeletion(k, pod.UID)
 		}
-		c.queue.Add(k)
+		c.Queue.Add(k)
 		return
 	}
 	if metav1.GetControllerOfNoCopy(pod) == nil && pod.DeletionTimestamp == nil {
@@ -233,7 +191,7 @@ func (c *Controller) podDeleted(obj any) {
 	}
 	if k, ok := c.owner(pod); ok {
 		c.expect.ObserveDeletion(k, pod.UID)
-		c.queue.Add(k)
+		c.Queue.Add(k)
 	}
 }
 
@@ -304,7 +262,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	if d := nextAvailable(pods, s.minReadySeconds, now); d > 0 {
-		c.queue.AddAfter(k, d)
+		c.Queue.AddAfter(k, d)
 	}
 	return manageErr
 }

@@ -102,7 +102,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	if minReady > 0 && st.AvailableReplicas < st.ReadyReplicas {
-		c.queue.AddAfter(k, minReady)
+		c.Queue.AddAfter(k, minReady)
 	}
 	return errors.Join(errs...)
 }
@@ -217,9 +217,7 @@ func (c *Controller) claimPods(ctx context.Context, set *appsv1.StatefulSet, sel
 	if err != nil {
 		return nil, err
 	}
-	return claim.Claim(ctx, c.claimer(set, sel), all, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
-		return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.Pods(ctx, c.client, c.claimer(set, sel), all)
 }
 
 // claimRevisions returns the set's revisions, adopting and releasing.
@@ -228,9 +226,7 @@ func (c *Controller) claimRevisions(ctx context.Context, set *appsv1.StatefulSet
 	if err != nil {
 		return nil, err
 	}
-	return claim.Claim(ctx, c.claimer(set, sel), all, func(ctx context.Context, r *appsv1.ControllerRevision, patch []byte) (*appsv1.ControllerRevision, error) {
-		return c.client.AppsV1().ControllerRevisions(r.Namespace).Patch(ctx, r.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
-	})
+	return claim.Revisions(ctx, c.client, c.claimer(set, sel), all)
 }
 
 // updateRevision returns the revision of the set's template (see
