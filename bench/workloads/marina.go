@@ -61,7 +61,9 @@ func (b *bench) deployment(rt string) *appsv1.Deployment {
 // runtime rt.
 func (b *bench) marina(bin, rt string) (times, error) {
 	t := times{name: "Marina, " + rt + " runtime"}
-	m, err := benchutil.Up(bin, "--runtimes", rt, "--agent-port", "0")
+	// One node holds the old pods and the surge: above the kubelet's
+	// default of 110 pods, as Swarm has no such limit.
+	m, err := benchutil.Up(bin, "--runtimes", rt, "--agent-port", "0", "--max-pods", fmt.Sprint(2*b.replicas+50))
 	if err != nil {
 		return t, err
 	}

@@ -73,6 +73,9 @@ type Config struct {
 	// HeartbeatInterval is how often the Lease is renewed. Default 5 s, a
 	// third of the control plane's default 15 s grace period.
 	HeartbeatInterval time.Duration
+	// MaxPods is the node's pods capacity. Default MaxPods (110), as the
+	// kubelet's --max-pods.
+	MaxPods int
 	// StatusInterval is how often the node's status is recomputed; it is
 	// sent when it changed, and at least every StatusReportInterval.
 	StatusInterval       time.Duration
@@ -93,6 +96,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.HeartbeatInterval <= 0 {
 		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.MaxPods <= 0 {
+		c.MaxPods = MaxPods
 	}
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = 10 * time.Second
@@ -304,7 +310,7 @@ func (a *Agent) register(ctx context.Context) (*corev1.Node, error) {
 			}
 		}
 	}
-	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.port, &node.Status, metav1.NewTime(a.now()))
+	node.Status = NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.cfg.MaxPods, a.port, &node.Status, metav1.NewTime(a.now()))
 	a.allocatable.Store(&node.Status.Allocatable)
 	node, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 	if err != nil {
@@ -323,7 +329,7 @@ func (a *Agent) reportStatus(ctx context.Context, lastReport time.Time) (bool, e
 	if err != nil {
 		return false, err
 	}
-	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.port, &node.Status, metav1.NewTime(now))
+	st := NodeStatus(ReadHost(ctx, a.cfg.DataDir), a.rts.names(), a.cfg.MaxPods, a.port, &node.Status, metav1.NewTime(now))
 	a.allocatable.Store(&st.Allocatable)
 	if sameStatus(st, node.Status) && now.Sub(lastReport) < a.cfg.StatusReportInterval {
 		return false, nil

@@ -14,7 +14,7 @@ import (
 const (
 	// RuntimeLabelPrefix + runtime name = "true" for each runtime offered.
 	RuntimeLabelPrefix = "runtime.marina.io/"
-	// MaxPods is the pods capacity, the kubelet's default.
+	// MaxPods is the default pods capacity, the kubelet's.
 	MaxPods = 110
 	// GPUResource is the extended resource for NVIDIA GPUs.
 	GPUResource corev1.ResourceName = "nvidia.com/gpu"
@@ -44,12 +44,12 @@ func NodeLabels(name string, runtimes []string) map[string]string {
 // NodeStatus is what a node reports about itself: capacity, allocatable,
 // conditions, addresses and system info. It keeps each condition's
 // transition time from old when the condition's status did not change.
-func NodeStatus(h Host, runtimes []string, daemonPort int32, old *corev1.NodeStatus, now metav1.Time) corev1.NodeStatus {
+func NodeStatus(h Host, runtimes []string, maxPods int, daemonPort int32, old *corev1.NodeStatus, now metav1.Time) corev1.NodeStatus {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:              *resource.NewQuantity(int64(h.CPUs), resource.DecimalSI),
 		corev1.ResourceMemory:           *resource.NewQuantity(h.MemoryBytes, resource.BinarySI),
 		corev1.ResourceEphemeralStorage: *resource.NewQuantity(h.DiskBytes, resource.BinarySI),
-		corev1.ResourcePods:             *resource.NewQuantity(MaxPods, resource.DecimalSI),
+		corev1.ResourcePods:             *resource.NewQuantity(int64(maxPods), resource.DecimalSI),
 	}
 	if h.GPUs > 0 {
 		capacity[GPUResource] = *resource.NewQuantity(int64(h.GPUs), resource.DecimalSI)

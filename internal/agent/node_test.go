@@ -85,7 +85,7 @@ func TestNodeStatus(t *testing.T) {
 			if tc.host != nil {
 				tc.host(&h)
 			}
-			tc.check(t, NodeStatus(h, nil, 0, nil, now))
+			tc.check(t, NodeStatus(h, nil, MaxPods, 0, nil, now))
 		})
 	}
 }
@@ -94,14 +94,14 @@ func TestNodeStatus(t *testing.T) {
 // a new one when it flips.
 func TestNodeStatusTransitionTimes(t *testing.T) {
 	t0, t1 := metav1.NewTime(time.Unix(1000, 0)), metav1.NewTime(time.Unix(2000, 0))
-	first := NodeStatus(host(), nil, 0, nil, t0)
-	second := NodeStatus(host(), nil, 0, &first, t1)
+	first := NodeStatus(host(), nil, MaxPods, 0, nil, t0)
+	second := NodeStatus(host(), nil, MaxPods, 0, &first, t1)
 	if c := cond(second, corev1.NodeReady); !c.LastTransitionTime.Equal(&t0) || !c.LastHeartbeatTime.Equal(&t1) {
 		t.Errorf("unchanged Ready: transition %v heartbeat %v, want %v and %v", c.LastTransitionTime, c.LastHeartbeatTime, t0, t1)
 	}
 	h := host()
 	h.MemAvailable = 1
-	third := NodeStatus(h, nil, 0, &second, t1)
+	third := NodeStatus(h, nil, MaxPods, 0, &second, t1)
 	if c := cond(third, corev1.NodeMemoryPressure); !c.LastTransitionTime.Equal(&t1) {
 		t.Errorf("flipped MemoryPressure kept transition time %v", c.LastTransitionTime)
 	}

@@ -88,7 +88,7 @@ func newServerCommand() *cobra.Command {
 func newUpCommand() *cobra.Command {
 	var f serverFlags
 	var nodeName string
-	var agentPort int
+	var agentPort, maxPods int
 	var runtimes []string
 	var files []string
 	cmd := &cobra.Command{
@@ -111,6 +111,7 @@ func newUpCommand() *cobra.Command {
 				DataDir:   filepath.Join(f.dataDir, "agent"),
 				Port:      agentPort,
 				Runtimes:  runtimes,
+				MaxPods:   maxPods,
 				Logger:    logger,
 			})
 			if err != nil {
@@ -141,6 +142,7 @@ func newUpCommand() *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&nodeName, "node-name", "", "name of this machine's Node (default: the hostname)")
+	cmd.Flags().IntVar(&maxPods, "max-pods", agent.MaxPods, "pods this machine's node may run, as the kubelet's --max-pods")
 	cmd.Flags().IntVar(&agentPort, "agent-port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
 	cmd.Flags().StringSliceVar(&runtimes, "runtimes", []string{"docker", "process"}, "runtimes the node offers; docker only when its daemon answers")
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest files or directories to apply once the node is Ready")
@@ -178,6 +180,7 @@ func newAgentCommand() *cobra.Command {
 	fs.StringVar(&cfg.DataDir, "data-dir", filepath.Join(defaultDataDir(), "agent"), "directory for the agent's state")
 	fs.StringSliceVar(&cfg.Runtimes, "runtimes", []string{"docker", "process"}, "runtimes the node offers; docker only when its daemon answers")
 	fs.IntVar(&cfg.Port, "port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
+	fs.IntVar(&cfg.MaxPods, "max-pods", agent.MaxPods, "pods this node may run, as the kubelet's --max-pods")
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often the node's lease is renewed; keep it well under the server's --node-monitor-grace-period")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	return cmd
