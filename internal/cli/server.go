@@ -37,6 +37,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fs.DurationVar(&f.nodes.GracePeriod, "node-monitor-grace-period", 15*time.Second, "how long a node's agent may be silent before the node is NotReady and tainted unreachable")
 	fs.StringSliceVar(&f.controllers, "controllers", []string{"*"}, "controllers to run: * for all, NAME to add one, -NAME to leave one out; known: "+strings.Join(apiserver.Controllers, ", "))
 	fs.StringVar(&f.schedulerConfig, "scheduler-config", "", "the scheduler's configuration file (YAML, kind SchedulerConfiguration); default: the built-in defaults")
+	fs.DurationVar(&f.nodes.OrphanQuarantine, "pod-gc-quarantine", 40*time.Second, "how long a pod's node must have been deleted before the pod is deleted too")
 	fs.Int64Var(&f.nodes.DefaultTolerationSeconds, "default-unreachable-toleration-seconds", 15, "how long pods without their own toleration stay on an unreachable node")
 }
 

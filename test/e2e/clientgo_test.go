@@ -530,7 +530,7 @@ func TestClientGoCRUD(t *testing.T) {
 // UpdateStatus changes only the status; a status sent through Update is
 // ignored.
 func TestClientGoGenerationAndStatus(t *testing.T) {
-	s := StartServer(t, "bolt")
+	s := start(t, &Server{Backend: "bolt", Mode: "server", Extra: apiOnly})
 	ctx := context.Background()
 	ns := createNamespace(t, s.Client, "e2e-status")
 	deploys := s.Client.AppsV1().Deployments(ns)

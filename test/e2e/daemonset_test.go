@@ -67,7 +67,9 @@ func waitDaemonNodes(t *testing.T, s *Server, app string, want ...string) {
 // leaves; a template change rolls node by node and `rollout undo` brings
 // the old template back from its ControllerRevision.
 func TestDaemonSetFollowsNodes(t *testing.T) {
-	s := StartServer(t, "bolt")
+	// The pod of a deleted node goes after the pod garbage collector's
+	// quarantine (40 s by default).
+	s := start(t, &Server{Backend: "bolt", Mode: "server", Extra: []string{"--pod-gc-quarantine", "2s"}})
 	for _, name := range []string{"node-a", "node-b", "node-c"} {
 		s.StartAgent(name)
 	}

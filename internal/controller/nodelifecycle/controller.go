@@ -50,6 +50,11 @@ type Config struct {
 	DefaultTolerationSeconds int64
 	// Interval is how often nodes are checked. Default 1 s.
 	Interval time.Duration
+	// OrphanQuarantine is how long a pod's node must have been missing
+	// before the pod is deleted: a node being registered, or deleted
+	// and registered again, keeps its pods. Default 40 s, Kubernetes'
+	// pod garbage collector's.
+	OrphanQuarantine time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -61,6 +66,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Interval <= 0 {
 		c.Interval = time.Second
+	}
+	if c.OrphanQuarantine <= 0 {
+		c.OrphanQuarantine = 40 * time.Second
 	}
 }
 
@@ -81,6 +89,9 @@ type Controller struct {
 	recorder record.EventRecorder
 	log      *slog.Logger
 	now      func() time.Time
+	// missing records since when each node that pods are bound to has
+	// been missing (sync runs in one goroutine).
+	missing map[string]time.Time
 }
 
 const podsByNode = "spec.nodeName"
@@ -141,27 +152,38 @@ func (c *Controller) sync(ctx context.Context) {
 			c.log.Error("sync node", "node", node.Name, "err", err)
 		}
 	}
-	if err := c.collectOrphans(ctx, nodes); err != nil {
+	if err := c.collectOrphans(ctx, nodes, now); err != nil {
 		c.log.Error("delete pods of deleted nodes", "err", err)
 	}
 }
 
-// collectOrphans deletes, at once, the pods bound to nodes that no longer
-// exist, as Kubernetes' pod garbage collector does: no agent is left to
-// stop them gracefully, and their controllers make replacements only once
-// they are gone. A node missing from the cache is looked up in the API
-// first, so a node that has only just registered keeps its pods.
-func (c *Controller) collectOrphans(ctx context.Context, nodes []*corev1.Node) error {
+// collectOrphans deletes, at once, the pods bound to nodes that have been
+// missing for the quarantine, as Kubernetes' pod garbage collector does:
+// no agent is left to stop them gracefully, and their controllers make
+// replacements only once they are gone. A node missing from the cache is
+// looked up in the API before its pods go.
+func (c *Controller) collectOrphans(ctx context.Context, nodes []*corev1.Node, now time.Time) error {
 	known := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
 		known[n.Name] = true
 	}
+	missing := map[string]time.Time{}
+	defer func() { c.missing = missing }()
 	zero := int64(0)
 	for _, name := range c.pods.ListIndexFuncValues(podsByNode) {
 		if name == "" || known[name] {
 			continue
 		}
+		since, ok := c.missing[name]
+		if !ok {
+			since = now
+		}
+		missing[name] = since
+		if now.Sub(since) < c.cfg.OrphanQuarantine {
+			continue
+		}
 		if _, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			delete(missing, name)
 			continue
 		}
 		objs, err := c.pods.ByIndex(podsByNode, name)
