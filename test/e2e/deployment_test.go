@@ -454,3 +454,78 @@ func TestDeploymentRolloutSurvivesServerKill(t *testing.T) {
 		t.Errorf("rollout history revisions %v, want [1 2]", got)
 	}
 }
+
+// TestDeploymentProportionalScalingAndUndoToRevision is Kubernetes'
+// documented example: 10 replicas, maxSurge 3, maxUnavailable 2, a
+// rollout stuck with 8 old and 5 new pods; scaled to 15, the 5 extra go 3
+// to the old set and 2 to the new. `rollout undo --to-revision=1` then
+// brings the first template back.
+func TestDeploymentProportionalScalingAndUndoToRevision(t *testing.T) {
+	s := StartUp(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "deploy.yaml")
+	if err := writeFile(path, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: prop}
+spec:
+  replicas: 10
+  strategy: {rollingUpdate: {maxSurge: 3, maxUnavailable: 2}}
+  selector: {matchLabels: {app: prop}}
+  template:
+    metadata: {labels: {app: prop}}
+    spec:
+      runtimeClassName: process
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: main
+          image: local
+          command: ["sleep", "3600"]
+          env: [{name: VERSION, value: v1}]
+          readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+`); err != nil {
+		t.Fatal(err)
+	}
+	s.MustKubectl("apply", "-f", path)
+	rolloutStatus(t, s, "prop")
+	// v2 never gets ready: the rollout stops at its bounds.
+	s.MustKubectl("patch", "deployment", "prop", "-p",
+		`{"spec":{"template":{"spec":{"containers":[{"name":"main","env":[{"name":"VERSION","value":"v2"}],"readinessProbe":{"exec":{"command":["false"]}}}]}}}}`)
+	sizes := func() (old, new int32, err error) {
+		rss, err := s.Client.AppsV1().ReplicaSets("default").List(ctx, metav1.ListOptions{LabelSelector: "app=prop"})
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, rs := range rss.Items {
+			if rs.Spec.Template.Spec.Containers[0].Env[0].Value == "v1" {
+				old = *rs.Spec.Replicas
+			} else {
+				new = *rs.Spec.Replicas
+			}
+		}
+		return old, new, nil
+	}
+	waitSizes := func(wantOld, wantNew int32) {
+		t.Helper()
+		eventually(t, 60*time.Second, func() error {
+			old, new, err := sizes()
+			if err != nil {
+				return err
+			}
+			if old != wantOld || new != wantNew {
+				return fmt.Errorf("old set %d, new set %d; want %d and %d", old, new, wantOld, wantNew)
+			}
+			return nil
+		})
+	}
+	waitSizes(8, 5)
+	time.Sleep(2 * time.Second) // stuck there
+	waitSizes(8, 5)
+
+	s.MustKubectl("scale", "deployment", "prop", "--replicas=15")
+	waitSizes(11, 7)
+
+	s.MustKubectl("rollout", "undo", "deployment/prop", "--to-revision=1")
+	rolloutStatus(t, s, "prop")
+	waitVersions(t, s, "prop", map[string]int{"v1": 15})
+	waitSizes(15, 0)
+}

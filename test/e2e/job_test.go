@@ -213,3 +213,70 @@ spec:
 		}
 	}
 }
+
+// TestJobSuspendDeadlineTTL: a suspended job starts no pod until it is
+// resumed; a job past activeDeadlineSeconds fails with DeadlineExceeded
+// and its pod goes; a finished job with ttlSecondsAfterFinished is
+// deleted with its pods.
+func TestJobSuspendDeadlineTTL(t *testing.T) {
+	s := StartUp(t)
+	path := filepath.Join(t.TempDir(), "jobs.yaml")
+	if err := writeFile(path, `apiVersion: batch/v1
+kind: Job
+metadata: {name: later}
+spec:
+  suspend: true
+  ttlSecondsAfterFinished: 2
+  template:
+    spec:
+      runtimeClassName: process
+      restartPolicy: Never
+      containers: [{name: main, image: local, command: ["sh", "-c", "echo day-end"]}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: slow}
+spec:
+  activeDeadlineSeconds: 3
+  template:
+    spec:
+      runtimeClassName: process
+      restartPolicy: Never
+      terminationGracePeriodSeconds: 1
+      containers: [{name: main, image: local, command: ["sleep", "300"]}]
+`); err != nil {
+		t.Fatal(err)
+	}
+	s.MustKubectl("apply", "-f", path)
+	ctx := context.Background()
+
+	job := waitJob(t, s, "later", "suspended")
+	if n := len(jobPods(t, s, "later")); n != 0 || job.Status.StartTime != nil {
+		t.Errorf("suspended job: %d pods, start time %v", n, job.Status.StartTime)
+	}
+
+	slow := waitJob(t, s, "slow", "failed")
+	if c := jobCondition(slow, batchv1.JobFailed); c.Reason != "DeadlineExceeded" {
+		t.Errorf("Failed condition %+v, want DeadlineExceeded", c)
+	}
+	eventually(t, 30*time.Second, func() error {
+		for _, p := range jobPods(t, s, "slow") {
+			if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
+				return fmt.Errorf("pod %s still runs", p.Name)
+			}
+		}
+		return nil
+	})
+
+	s.MustKubectl("patch", "job", "later", "-p", `{"spec":{"suspend":false}}`)
+	waitJob(t, s, "later", "complete")
+	eventually(t, 30*time.Second, func() error {
+		if _, err := s.Client.BatchV1().Jobs("default").Get(ctx, "later", metav1.GetOptions{}); err == nil {
+			return fmt.Errorf("job later still there after its time to live")
+		}
+		if pods := jobPods(t, s, "later"); len(pods) > 0 {
+			return fmt.Errorf("%d pods of the deleted job left", len(pods))
+		}
+		return nil
+	})
+}

@@ -177,3 +177,73 @@ func TestStatefulSetOrderIdentityStorage(t *testing.T) {
 		return nil
 	})
 }
+
+// TestStatefulSetPartitionedUpdate: with a partition of 2, a template
+// change updates only web-2; lowering the partition to 0 updates the
+// rest from the top, and the set's revisions follow.
+func TestStatefulSetPartitionedUpdate(t *testing.T) {
+	s := StartUp(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sts.yaml")
+	if err := writeFile(path, `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  podManagementPolicy: Parallel
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 2}}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      runtimeClassName: process
+      terminationGracePeriodSeconds: 1
+      containers: [{name: main, image: local, command: ["sleep", "3600"], env: [{name: VERSION, value: v1}]}]
+`); err != nil {
+		t.Fatal(err)
+	}
+	s.MustKubectl("apply", "-f", path)
+	waitVersions(t, s, "db", map[string]int{"v1": 3})
+	versionOf := func(name string) string {
+		p, err := s.Client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err.Error()
+		}
+		return p.Spec.Containers[0].Env[0].Value
+	}
+
+	s.MustKubectl("set", "env", "statefulset/db", "VERSION=v2")
+	eventually(t, 60*time.Second, func() error {
+		if got := podVersions(t, s, "db"); fmt.Sprint(got) != "map[v1:2 v2:1]" {
+			return fmt.Errorf("pods by version %v", got)
+		}
+		return nil
+	})
+	if versionOf("db-2") != "v2" || versionOf("db-0") != "v1" || versionOf("db-1") != "v1" {
+		t.Errorf("versions db-0 %s db-1 %s db-2 %s, want only db-2 at v2", versionOf("db-0"), versionOf("db-1"), versionOf("db-2"))
+	}
+	set, err := s.Client.AppsV1().StatefulSets("default").Get(ctx, "db", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := set.Status; st.CurrentRevision == st.UpdateRevision || st.UpdatedReplicas != 1 || st.CurrentReplicas != 2 {
+		t.Errorf("status with partition 2: %+v", st)
+	}
+
+	s.MustKubectl("patch", "statefulset", "db", "-p", `{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}`)
+	waitVersions(t, s, "db", map[string]int{"v2": 3})
+	eventually(t, 30*time.Second, func() error {
+		set, err := s.Client.AppsV1().StatefulSets("default").Get(ctx, "db", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if st := set.Status; st.CurrentRevision != st.UpdateRevision || st.UpdatedReplicas != 3 || st.CurrentReplicas != 3 {
+			return fmt.Errorf("status after the update: %+v", st)
+		}
+		return nil
+	})
+	if out := s.MustKubectl("rollout", "history", "statefulset/db"); !containsFields(out, "1") || !containsFields(out, "2") {
+		t.Errorf("rollout history:\n%s\nwant revisions 1 and 2", out)
+	}
+}

@@ -89,9 +89,11 @@ func copiedAnnotation(k string) bool {
 // rsAnnotations returns the annotations the replica set should have as
 // the deployment's new replica set at revision rev: the deployment's
 // annotations, the revision (the earlier one pushed onto the history
-// when a rollback makes an old set current again), and the replica
-// counts. changed is false when rs has them already.
-func rsAnnotations(d *appsv1.Deployment, rs *appsv1.ReplicaSet, rev int64, surge int32) (out map[string]string, changed bool) {
+// when a rollback makes an old set current again), and, for a set being
+// created, the replica counts (an existing set's are the record of its
+// last scaling, which proportional scaling reads; only scaling changes
+// them). changed is false when rs has them already.
+func rsAnnotations(d *appsv1.Deployment, rs *appsv1.ReplicaSet, rev int64, surge int32, creating bool) (out map[string]string, changed bool) {
 	out = maps.Clone(rs.Annotations)
 	if out == nil {
 		out = map[string]string{}
@@ -108,7 +110,9 @@ func rsAnnotations(d *appsv1.Deployment, rs *appsv1.ReplicaSet, rev int64, surge
 		}
 		out[RevisionAnnotation] = strconv.FormatInt(rev, 10)
 	}
-	replicaAnnotations(out, d, surge)
+	if creating {
+		replicaAnnotations(out, d, surge)
+	}
 	return out, !maps.Equal(out, rs.Annotations)
 }
 

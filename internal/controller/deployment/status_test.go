@@ -64,7 +64,7 @@ func TestRevisionAnnotations(t *testing.T) {
 	rs := set("web-1", 0, 0, 10, 3, 4)
 	rs.Annotations[RevisionAnnotation] = "1"
 	rs.Annotations[RevisionHistoryAnnotation] = "0"
-	got, changed := rsAnnotations(d, rs, 5, 1)
+	got, changed := rsAnnotations(d, rs, 5, 1, true)
 	if !changed {
 		t.Fatal("unchanged")
 	}
@@ -78,8 +78,12 @@ func TestRevisionAnnotations(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
+	// An existing set keeps the replica counts of its last scaling.
+	if again, _ := rsAnnotations(d, set("web-1", 0, 0, 10, 7, 9), 5, 1, false); again[DesiredReplicasAnnotation] != "7" {
+		t.Errorf("an existing set's desired replicas became %s, want its own 7", again[DesiredReplicasAnnotation])
+	}
 	rs.Annotations = got
-	if _, changed := rsAnnotations(d, rs, 5, 1); changed {
+	if _, changed := rsAnnotations(d, rs, 5, 1, true); changed {
 		t.Error("a second pass changes the annotations again")
 	}
 }

@@ -126,7 +126,7 @@ func (c *Controller) currentSets(ctx context.Context, r *rollout, rss []*appsv1.
 	rev := maxRevision(r.old) + 1
 	d := r.d
 	if r.newRS != nil {
-		ann, changed := rsAnnotations(d, r.newRS, rev, r.surge)
+		ann, changed := rsAnnotations(d, r.newRS, rev, r.surge, false)
 		if changed || r.newRS.Spec.MinReadySeconds != d.Spec.MinReadySeconds {
 			rs := r.newRS.DeepCopy()
 			rs.Annotations, rs.Spec.MinReadySeconds = ann, d.Spec.MinReadySeconds
@@ -177,7 +177,7 @@ func (c *Controller) createSet(ctx context.Context, r *rollout, rev int64) error
 		},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, MinReadySeconds: d.Spec.MinReadySeconds, Selector: sel, Template: *tmpl},
 	}
-	rs.Annotations, _ = rsAnnotations(d, rs, rev, r.surge)
+	rs.Annotations, _ = rsAnnotations(d, rs, rev, r.surge, true)
 	created, err := c.client.AppsV1().ReplicaSets(d.Namespace).Create(ctx, rs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// Either the cache has not shown our own set yet, or another
