@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	appslisters "k8s.io/client-go/listers/apps/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
 )
 
 // Owner is the controller that claims objects.
@@ -157,4 +159,24 @@ func Revisions(ctx context.Context, client kubernetes.Interface, o Owner, revs [
 	return Claim(ctx, o, revs, func(ctx context.Context, r *appsv1.ControllerRevision, patch []byte) (*appsv1.ControllerRevision, error) {
 		return client.AppsV1().ControllerRevisions(r.Namespace).Patch(ctx, r.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	})
+}
+
+// PodsAndRevisions lists and claims a revisioned workload's pods and
+// ControllerRevisions (daemon sets, stateful sets).
+func PodsAndRevisions(ctx context.Context, client kubernetes.Interface, o Owner, pods corelisters.PodNamespaceLister,
+	revs appslisters.ControllerRevisionNamespaceLister) ([]*corev1.Pod, []*appsv1.ControllerRevision, error) {
+	allPods, err := pods.List(labels.Everything())
+	if err != nil {
+		return nil, nil, err
+	}
+	owned, err := Pods(ctx, client, o, allPods)
+	if err != nil {
+		return nil, nil, err
+	}
+	allRevs, err := revs.List(labels.Everything())
+	if err != nil {
+		return nil, nil, err
+	}
+	ownedRevs, err := Revisions(ctx, client, o, allRevs)
+	return owned, ownedRevs, err
 }

@@ -44,11 +44,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 	}
 	now := c.now()
 	satisfied := c.expect.Satisfied(k, now)
-	pods, err := c.claimPods(ctx, ds, sel)
-	if err != nil {
-		return err
-	}
-	revs, err := c.claimRevisions(ctx, ds, sel)
+	pods, revs, err := claim.PodsAndRevisions(ctx, c.client, c.claimer(ds, sel), c.pods.Pods(ns), c.revisions.ControllerRevisions(ns))
 	if err != nil {
 		return err
 	}
@@ -291,24 +287,6 @@ func newPod(ds *appsv1.DaemonSet, node, hash string) *corev1.Pod {
 
 func controllerRef(ds *appsv1.DaemonSet) metav1.OwnerReference {
 	return claim.ControllerRef(appsv1.SchemeGroupVersion.String(), "DaemonSet", ds.Name, ds.UID)
-}
-
-// claimPods returns the pods the set controls, adopting and releasing.
-func (c *Controller) claimPods(ctx context.Context, ds *appsv1.DaemonSet, sel labels.Selector) ([]*corev1.Pod, error) {
-	all, err := c.pods.Pods(ds.Namespace).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	return claim.Pods(ctx, c.client, c.claimer(ds, sel), all)
-}
-
-// claimRevisions returns the set's revisions, adopting and releasing.
-func (c *Controller) claimRevisions(ctx context.Context, ds *appsv1.DaemonSet, sel labels.Selector) ([]*appsv1.ControllerRevision, error) {
-	all, err := c.revisions.ControllerRevisions(ds.Namespace).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	return claim.Revisions(ctx, c.client, c.claimer(ds, sel), all)
 }
 
 func (c *Controller) claimer(ds *appsv1.DaemonSet, sel labels.Selector) claim.Owner {

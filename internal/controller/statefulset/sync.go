@@ -42,11 +42,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 	}
 	now := c.now()
 	satisfied := c.expect.Satisfied(k, now)
-	pods, err := c.claimPods(ctx, set, sel)
-	if err != nil {
-		return err
-	}
-	revs, err := c.claimRevisions(ctx, set, sel)
+	pods, revs, err := claim.PodsAndRevisions(ctx, c.client, c.claimer(set, sel), c.pods.Pods(ns), c.revisions.ControllerRevisions(ns))
 	if err != nil {
 		return err
 	}
@@ -209,24 +205,6 @@ func (c *Controller) claimer(set *appsv1.StatefulSet, sel labels.Selector) claim
 			return c.client.AppsV1().StatefulSets(set.Namespace).Get(ctx, set.Name, metav1.GetOptions{})
 		}),
 	}
-}
-
-// claimPods returns the pods the set controls, adopting and releasing.
-func (c *Controller) claimPods(ctx context.Context, set *appsv1.StatefulSet, sel labels.Selector) ([]*corev1.Pod, error) {
-	all, err := c.pods.Pods(set.Namespace).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	return claim.Pods(ctx, c.client, c.claimer(set, sel), all)
-}
-
-// claimRevisions returns the set's revisions, adopting and releasing.
-func (c *Controller) claimRevisions(ctx context.Context, set *appsv1.StatefulSet, sel labels.Selector) ([]*appsv1.ControllerRevision, error) {
-	all, err := c.revisions.ControllerRevisions(set.Namespace).List(labels.Everything())
-	if err != nil {
-		return nil, err
-	}
-	return claim.Revisions(ctx, c.client, c.claimer(set, sel), all)
 }
 
 // updateRevision returns the revision of the set's template (see
