@@ -13,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -208,57 +207,19 @@ func status(ds *appsv1.DaemonSet, states []nodeState, minReady time.Duration, no
 	return st
 }
 
-// act deletes and creates pods.
+// act deletes pods, or, when there is nothing to delete, creates them:
+// creations wait for the deletions to be seen, so a node's old pod goes
+// before its new one comes.
 func (c *Controller) act(ctx context.Context, k string, ds *appsv1.DaemonSet, a actions, hash string) error {
-	var errs []error
+	control := podcontrol.Control{Client: c.client, Recorder: c.recorder, Expect: c.expect, Now: c.now}
 	if len(a.delete) > 0 {
-		uids := make([]types.UID, 0, len(a.delete))
-		for _, p := range a.delete {
-			uids = append(uids, p.UID)
-		}
-		c.expect.ExpectDeletions(k, uids, c.now())
-		for _, p := range a.delete {
-			err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
-			switch {
-			case err == nil:
-				c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
-			case apierrors.IsNotFound(err):
-				c.expect.ObserveDeletion(k, p.UID)
-			default:
-				c.expect.ObserveDeletion(k, p.UID)
-				errs = append(errs, fmt.Errorf("delete pod %s: %w", p.Name, err))
-			}
-		}
-		// Creations wait for the deletions to be seen: a node's old pod
-		// goes before its new one comes.
-		return errors.Join(errs...)
+		return control.Delete(ctx, k, ds, a.delete)
 	}
-	if len(a.create) == 0 {
-		return nil
+	fresh := make([]*corev1.Pod, len(a.create))
+	for i, node := range a.create {
+		fresh[i] = newPod(ds, node, hash)
 	}
-	c.expect.ExpectCreations(k, len(a.create), c.now())
-	next := make(chan string, len(a.create))
-	for _, n := range a.create {
-		next <- n
-	}
-	close(next)
-	sent, err := podcontrol.SlowStart(len(a.create), func() error {
-		pod, err := c.client.CoreV1().Pods(ds.Namespace).Create(ctx, newPod(ds, <-next, hash), metav1.CreateOptions{})
-		if err != nil {
-			c.expect.ObserveCreation(k)
-			c.recorder.Eventf(ds, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-			return err
-		}
-		c.recorder.Eventf(ds, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", pod.Name)
-		return nil
-	})
-	for range len(a.create) - sent {
-		c.expect.ObserveCreation(k)
-	}
-	if err != nil {
-		return fmt.Errorf("create pods: %w", err)
-	}
-	return nil
+	return control.Create(ctx, k, ds, fresh)
 }
 
 // newPod is the set's pod for a node: the template, the revision's hash,

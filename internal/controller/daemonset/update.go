@@ -3,6 +3,7 @@ package daemonset
 import (
 	"time"
 
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -114,17 +115,8 @@ func rollingUpdate(nodes []nodeState, maxUnavailable, maxSurge int, minReady tim
 // anyAvailable reports whether one of pods has been ready for minReady.
 func anyAvailable(pods []*corev1.Pod, minReady time.Duration, now time.Time) bool {
 	for _, p := range pods {
-		if available(p, minReady, now) {
+		if podcontrol.Available(p, minReady, now) {
 			return true
-		}
-	}
-	return false
-}
-
-func available(p *corev1.Pod, minReady time.Duration, now time.Time) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue && !c.LastTransitionTime.Add(minReady).After(now)
 		}
 	}
 	return false

@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,15 +200,6 @@ func (c *Controller) release(ctx context.Context, pod *corev1.Pod) error {
 		return fmt.Errorf("release pod %s: %w", pod.Name, err)
 	}
 	return nil
-}
-
-// uids lists the pods' UIDs.
-func uids(pods []*corev1.Pod) []types.UID {
-	out := make([]types.UID, 0, len(pods))
-	for _, p := range pods {
-		out = append(out, p.UID)
-	}
-	return slices.Clip(out)
 }
 
 // writes remembers the resource version of each job's last status write,

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -161,7 +162,7 @@ func decide(job *batchv1.Job, pods []*corev1.Pod, now time.Time) plan {
 			for _, cs := range pod.Status.ContainerStatuses {
 				restarts += cs.RestartCount
 			}
-		case pod.DeletionTimestamp != nil && !terminated(pod):
+		case pod.DeletionTimestamp != nil && !podcontrol.Finished(pod):
 			terminating = append(terminating, pod)
 		}
 	}
@@ -357,14 +358,9 @@ func podIndex(pod *corev1.Pod, job *batchv1.Job) (int, bool) {
 	return ix, true
 }
 
-// terminated reports whether the pod ran to its end.
-func terminated(pod *corev1.Pod) bool {
-	return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-}
-
 // active reports whether the pod is running or about to, and not being
 // deleted.
-func active(pod *corev1.Pod) bool { return !terminated(pod) && pod.DeletionTimestamp == nil }
+func active(pod *corev1.Pod) bool { return !podcontrol.Finished(pod) && pod.DeletionTimestamp == nil }
 
 // podFailed reports whether a pod counts as failed: it did, or it was
 // deleted before succeeding (unless the job replaces only pods that have
@@ -401,12 +397,8 @@ func latest(a, b time.Time) time.Time {
 }
 
 func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	ok, _ := podcontrol.Ready(pod)
+	return ok
 }
 
 func hasFinalizer(pod *corev1.Pod) bool {

@@ -91,7 +91,12 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		}
 	}
 	if satisfied {
-		errs = append(errs, c.removePods(ctx, k, cached, p.remove), c.createPods(ctx, k, cached, p.create))
+		control := podcontrol.Control{Client: c.client, Recorder: c.recorder, Expect: c.expect, Now: c.now}
+		fresh := make([]*corev1.Pod, len(p.create))
+		for i, ix := range p.create {
+			fresh[i] = newPod(cached, ix)
+		}
+		errs = append(errs, control.Delete(ctx, k, cached, p.remove), control.Create(ctx, k, cached, fresh))
 	}
 	return errors.Join(errs...)
 }
@@ -135,58 +140,6 @@ func labelsOf(job *batchv1.Job) labels.Selector {
 		return sel
 	}
 	return labels.Everything()
-}
-
-// createPods creates the planned pods in slow-start batches.
-func (c *Controller) createPods(ctx context.Context, k string, job *batchv1.Job, indexes []int) error {
-	if len(indexes) == 0 {
-		return nil
-	}
-	c.expect.ExpectCreations(k, len(indexes), c.now())
-	next := make(chan int, len(indexes))
-	for _, ix := range indexes {
-		next <- ix
-	}
-	close(next)
-	sent, err := podcontrol.SlowStart(len(indexes), func() error {
-		pod, err := c.client.CoreV1().Pods(job.Namespace).Create(ctx, newPod(job, <-next), metav1.CreateOptions{})
-		if err != nil {
-			c.expect.ObserveCreation(k)
-			c.recorder.Eventf(job, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-			return err
-		}
-		c.recorder.Eventf(job, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", pod.Name)
-		return nil
-	})
-	for range len(indexes) - sent {
-		c.expect.ObserveCreation(k)
-	}
-	if err != nil {
-		return fmt.Errorf("create pods: %w", err)
-	}
-	return nil
-}
-
-// removePods deletes the planned pods.
-func (c *Controller) removePods(ctx context.Context, k string, job *batchv1.Job, pods []*corev1.Pod) error {
-	if len(pods) == 0 {
-		return nil
-	}
-	c.expect.ExpectDeletions(k, uids(pods), c.now())
-	var errs []error
-	for _, p := range pods {
-		err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
-		switch {
-		case err == nil:
-			c.recorder.Eventf(job, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
-		case apierrors.IsNotFound(err):
-			c.expect.ObserveDeletion(k, p.UID)
-		default:
-			c.expect.ObserveDeletion(k, p.UID)
-			errs = append(errs, fmt.Errorf("delete pod %s: %w", p.Name, err))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // newPod is a pod of the job, carrying the tracking finalizer; an

@@ -29,23 +29,26 @@ type expected struct {
 // NewExpectations returns empty expectations.
 func NewExpectations() *Expectations { return &Expectations{set: map[string]*expected{}} }
 
-// ExpectCreations records that n creations are about to be sent for k.
-func (e *Expectations) ExpectCreations(k string, n int, now time.Time) {
+// Expect records that n creations and the deletions of the objects with
+// these UIDs are about to be sent for k. It replaces what was expected:
+// a controller sets its expectations once per sync, when the previous
+// ones are satisfied.
+func (e *Expectations) Expect(k string, n int, deletions []types.UID, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.set[k] = &expected{adds: n, at: now}
-}
-
-// ExpectDeletions records that the objects with these UIDs are about to be
-// deleted for k.
-func (e *Expectations) ExpectDeletions(k string, uids []types.UID, now time.Time) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	x := &expected{deletes: map[types.UID]bool{}, at: now}
-	for _, uid := range uids {
+	x := &expected{adds: n, deletes: map[types.UID]bool{}, at: now}
+	for _, uid := range deletions {
 		x.deletes[uid] = true
 	}
 	e.set[k] = x
+}
+
+// ExpectCreations is Expect with creations only.
+func (e *Expectations) ExpectCreations(k string, n int, now time.Time) { e.Expect(k, n, nil, now) }
+
+// ExpectDeletions is Expect with deletions only.
+func (e *Expectations) ExpectDeletions(k string, uids []types.UID, now time.Time) {
+	e.Expect(k, 0, uids, now)
 }
 
 // ObserveCreation counts one creation for k as seen (or as never to be

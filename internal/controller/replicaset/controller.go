@@ -291,49 +291,18 @@ func (c *Controller) manage(ctx context.Context, k string, s *set, pods []*corev
 	diff := len(pods) - int(s.replicas)
 	switch {
 	case diff < 0:
-		n := min(-diff, burstReplicas)
-		c.expect.ExpectCreations(k, n, c.now())
-		created, err := podcontrol.SlowStart(n, func() error {
-			pod, err := c.client.CoreV1().Pods(s.meta.GetNamespace()).Create(ctx, s.newPod(), metav1.CreateOptions{})
-			if err != nil {
-				c.expect.ObserveCreation(k)
-				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedCreate", "Error creating: %v", err)
-				return err
-			}
-			c.recorder.Eventf(s.obj, corev1.EventTypeNormal, "SuccessfulCreate", "Created pod: %s", pod.Name)
-			return nil
-		})
-		// Creations never sent will not be observed.
-		for range n - created {
-			c.expect.ObserveCreation(k)
+		fresh := make([]*corev1.Pod, min(-diff, burstReplicas))
+		for i := range fresh {
+			fresh[i] = s.newPod()
 		}
-		if err != nil {
-			return fmt.Errorf("create pods: %w", err)
-		}
+		return c.control().Create(ctx, k, s.obj, fresh)
 	case diff > 0:
-		victims := deletionOrder(pods)[:min(diff, burstReplicas)]
-		uids := make([]types.UID, len(victims))
-		for i, p := range victims {
-			uids[i] = p.UID
-		}
-		c.expect.ExpectDeletions(k, uids, c.now())
-		var firstErr error
-		for _, p := range victims {
-			err := c.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &p.UID}})
-			switch {
-			case err == nil:
-				c.recorder.Eventf(s.obj, corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
-			case apierrors.IsNotFound(err):
-				c.expect.ObserveDeletion(k, p.UID)
-			default:
-				c.expect.ObserveDeletion(k, p.UID)
-				c.recorder.Eventf(s.obj, corev1.EventTypeWarning, "FailedDelete", "Error deleting: %v", err)
-				if firstErr == nil {
-					firstErr = fmt.Errorf("delete pod %s: %w", p.Name, err)
-				}
-			}
-		}
-		return firstErr
+		return c.control().Delete(ctx, k, s.obj, deletionOrder(pods)[:min(diff, burstReplicas)])
 	}
 	return nil
+}
+
+// control creates and deletes the sets' pods.
+func (c *Controller) control() podcontrol.Control {
+	return podcontrol.Control{Client: c.client, Recorder: c.recorder, Expect: c.expect, Now: c.now}
 }

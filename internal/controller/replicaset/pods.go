@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -21,27 +22,7 @@ type Status struct {
 // active reports whether a pod counts towards the replicas: not being
 // deleted and not finished.
 func active(p *corev1.Pod) bool {
-	return p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed
-}
-
-// ready reports whether the pod's Ready condition is True, and since when.
-func ready(p *corev1.Pod) (bool, time.Time) {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue, c.LastTransitionTime.Time
-		}
-	}
-	return false, time.Time{}
-}
-
-// available reports whether the pod has been ready for minReadySeconds at
-// now.
-func available(p *corev1.Pod, minReadySeconds int32, now time.Time) bool {
-	ok, since := ready(p)
-	if !ok {
-		return false
-	}
-	return minReadySeconds == 0 || !since.Add(time.Duration(minReadySeconds)*time.Second).After(now)
+	return p.DeletionTimestamp == nil && !podcontrol.Finished(p)
 }
 
 // computeStatus counts the active pods: all of them, those labelled as the
@@ -54,10 +35,10 @@ func computeStatus(pods []*corev1.Pod, templateLabels map[string]string, minRead
 		if tmpl.Matches(labels.Set(p.Labels)) {
 			st.FullyLabeledReplicas++
 		}
-		if ok, _ := ready(p); ok {
+		if ok, _ := podcontrol.Ready(p); ok {
 			st.ReadyReplicas++
 		}
-		if available(p, minReadySeconds, now) {
+		if podcontrol.Available(p, seconds(minReadySeconds), now) {
 			st.AvailableReplicas++
 		}
 	}
@@ -73,11 +54,11 @@ func nextAvailable(pods []*corev1.Pod, minReadySeconds int32, now time.Time) tim
 	}
 	var soonest time.Duration
 	for _, p := range pods {
-		ok, since := ready(p)
+		ok, since := podcontrol.Ready(p)
 		if !ok {
 			continue
 		}
-		if d := since.Add(time.Duration(minReadySeconds) * time.Second).Sub(now); d > 0 && (soonest == 0 || d < soonest) {
+		if d := since.Add(seconds(minReadySeconds)).Sub(now); d > 0 && (soonest == 0 || d < soonest) {
 			soonest = d
 		}
 	}
@@ -112,8 +93,8 @@ func removeFirst(a, b *corev1.Pod, perNode map[string]int) bool {
 	if ra, rb := phaseRank[a.Status.Phase], phaseRank[b.Status.Phase]; ra != rb {
 		return ra < rb
 	}
-	readyA, sinceA := ready(a)
-	readyB, sinceB := ready(b)
+	readyA, sinceA := podcontrol.Ready(a)
+	readyB, sinceB := podcontrol.Ready(b)
 	if readyA != readyB {
 		return !readyA
 	}
@@ -139,3 +120,5 @@ func restarts(p *corev1.Pod) int32 {
 	}
 	return n
 }
+
+func seconds(n int32) time.Duration { return time.Duration(n) * time.Second }

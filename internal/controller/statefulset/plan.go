@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/marina-orchestrator/marina/internal/controller/history"
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // step is one thing a sync does: create the pod at an ordinal (with the
@@ -103,13 +104,5 @@ func partitionOf(set *appsv1.StatefulSet) int {
 // runningAndReady reports whether a pod runs and has been ready for
 // minReady.
 func runningAndReady(pod *corev1.Pod, minReady time.Duration, now time.Time) bool {
-	if pod.Status.Phase != corev1.PodRunning {
-		return false
-	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue && !c.LastTransitionTime.Add(minReady).After(now)
-		}
-	}
-	return false
+	return pod.Status.Phase == corev1.PodRunning && podcontrol.Available(pod, minReady, now)
 }

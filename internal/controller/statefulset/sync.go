@@ -80,7 +80,19 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		for _, r := range revs {
 			byName[r.Name] = r
 		}
-		for _, s := range plan(set, v, current.Name, update.Name, minReady, now) {
+		steps := plan(set, v, current.Name, update.Name, minReady, now)
+		creations, deletions := 0, []types.UID{}
+		for _, s := range steps {
+			if s.delete != nil {
+				deletions = append(deletions, s.delete.UID)
+			} else {
+				creations++
+			}
+		}
+		if len(steps) > 0 {
+			c.expect.Expect(k, creations, deletions, now)
+		}
+		for _, s := range steps {
 			if s.delete != nil {
 				errs = append(errs, c.deletePod(ctx, k, set, s.delete))
 			} else {
@@ -137,7 +149,13 @@ func status(set *appsv1.StatefulSet, pods []*corev1.Pod, current, update string,
 
 // createPod makes the claims the pod at ordinal needs, then the pod from
 // revision rev.
-func (c *Controller) createPod(ctx context.Context, k string, set *appsv1.StatefulSet, rev *appsv1.ControllerRevision, ordinal int) error {
+func (c *Controller) createPod(ctx context.Context, k string, set *appsv1.StatefulSet, rev *appsv1.ControllerRevision, ordinal int) (err error) {
+	// A creation that is not sent will not be seen.
+	defer func() {
+		if err != nil {
+			c.expect.ObserveCreation(k)
+		}
+	}()
 	if rev == nil {
 		return fmt.Errorf("no revision for the pod at ordinal %d", ordinal)
 	}
@@ -164,10 +182,9 @@ func (c *Controller) createPod(ctx context.Context, k string, set *appsv1.Statef
 		return err
 	}
 	pod := newPod(set, tmpl, rev, ordinal)
-	c.expect.ExpectCreations(k, 1, c.now())
 	if _, err := c.client.CoreV1().Pods(set.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-		c.expect.ObserveCreation(k)
 		if apierrors.IsAlreadyExists(err) {
+			c.expect.ObserveCreation(k)
 			return nil // the old pod of that name is still going
 		}
 		c.recorder.Eventf(set, corev1.EventTypeWarning, "FailedCreate", "create Pod %s in StatefulSet %s failed error: %v", pod.Name, set.Name, err)
@@ -178,7 +195,6 @@ func (c *Controller) createPod(ctx context.Context, k string, set *appsv1.Statef
 }
 
 func (c *Controller) deletePod(ctx context.Context, k string, set *appsv1.StatefulSet, pod *corev1.Pod) error {
-	c.expect.ExpectDeletions(k, []types.UID{pod.UID}, c.now())
 	err := c.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &pod.UID}})
 	if err != nil {
 		c.expect.ObserveDeletion(k, pod.UID)
