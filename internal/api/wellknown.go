@@ -1,5 +1,7 @@
 package api
 
+import storagev1 "k8s.io/api/storage/v1"
+
 // Labels and annotations Marina's components agree on.
 const (
 	// AgentCertAnnotation on a Node carries the SHA-256 fingerprint (hex)
@@ -17,4 +19,18 @@ const (
 	// LocalPathStorageClass is the default StorageClass, created at
 	// bootstrap: each volume a directory on the node of its first pod.
 	LocalPathStorageClass = "local-path"
+	// DefaultStorageClassAnnotation marks the StorageClass of claims that
+	// name none (Kubernetes' annotation).
+	DefaultStorageClassAnnotation = "storageclass.kubernetes.io/is-default-class"
 )
+
+// DefaultStorageClass is the class among classes marked as the default;
+// nil if none is.
+func DefaultStorageClass(classes []*storagev1.StorageClass) *storagev1.StorageClass {
+	for _, sc := range classes {
+		if sc.Annotations[DefaultStorageClassAnnotation] == "true" {
+			return sc
+		}
+	}
+	return nil
+}

@@ -84,7 +84,7 @@ func localPathClass() *storagev1.StorageClass {
 	return &storagev1.StorageClass{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        api.LocalPathStorageClass,
-			Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
+			Annotations: map[string]string{api.DefaultStorageClassAnnotation: "true"},
 		},
 		Provisioner:       api.LocalPathProvisioner,
 		VolumeBindingMode: &wait,

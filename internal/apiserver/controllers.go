@@ -47,30 +47,21 @@ var workloadControllers = []struct {
 	workers int
 	build   func(kubernetes.Interface, informers.SharedInformerFactory, *slog.Logger) (runner, error)
 }{
-	{"replicaset", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return replicaset.New(c, f, l)
-	}},
-	{"deployment", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return deployment.New(c, f, l)
-	}},
-	{"daemonset", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return daemonset.New(c, f, l)
-	}},
-	{"statefulset", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return statefulset.New(c, f, l)
-	}},
-	{"job", 5, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return job.New(c, f, l)
-	}},
-	{"cronjob", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return cronjob.New(c, f, l)
-	}},
-	{"localpath", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return localpath.New(c, f, l)
-	}},
-	{"configrollout", 2, func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
-		return configrollout.New(c, f, l)
-	}},
+	{"replicaset", 5, build(replicaset.New)},
+	{"deployment", 5, build(deployment.New)},
+	{"daemonset", 2, build(daemonset.New)},
+	{"statefulset", 2, build(statefulset.New)},
+	{"job", 5, build(job.New)},
+	{"cronjob", 2, build(cronjob.New)},
+	{"localpath", 2, build(localpath.New)},
+	{"configrollout", 2, build(configrollout.New)},
+}
+
+// build adapts a controller's New to the table.
+func build[C runner](newFn func(kubernetes.Interface, informers.SharedInformerFactory, *slog.Logger) (C, error)) func(kubernetes.Interface, informers.SharedInformerFactory, *slog.Logger) (runner, error) {
+	return func(c kubernetes.Interface, f informers.SharedInformerFactory, l *slog.Logger) (runner, error) {
+		return newFn(c, f, l)
+	}
 }
 
 func workloadNames() []string {

@@ -1,6 +1,7 @@
 package printers
 
 import (
+	"github.com/marina-orchestrator/marina/internal/api"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
@@ -47,7 +48,7 @@ var storageClassTable = newTable([]metav1.TableColumnDefinition{
 }, func(sc *storagev1.StorageClass) []interface{} {
 	// kubectl marks the default class after its name.
 	name := sc.Name
-	if sc.Annotations["storageclass.kubernetes.io/is-default-class"] == "true" {
+	if sc.Annotations[api.DefaultStorageClassAnnotation] == "true" {
 		name += " (default)"
 	}
 	reclaim, mode, expand := "Delete", "Immediate", "false"

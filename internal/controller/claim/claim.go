@@ -122,9 +122,16 @@ func ControllerRef(apiVersion, kind, name string, uid types.UID) metav1.OwnerRef
 	return metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: name, UID: uid, Controller: &yes, BlockOwnerDeletion: &yes}
 }
 
-// Fresh returns a Recheck that compares what get reads from the API with
+// NewOwner is the claiming owner for a controller object: its controller
+// reference, its selector, whether it is being deleted, and a recheck
+// that reads it again with get and compares the UID.
+func NewOwner(obj metav1.Object, ref metav1.OwnerReference, sel labels.Selector, get func(ctx context.Context) (metav1.Object, error)) Owner {
+	return Owner{Ref: ref, Selector: sel, Deleting: obj.GetDeletionTimestamp() != nil, Recheck: fresh(obj.GetUID(), get)}
+}
+
+// fresh returns a Recheck that compares what get reads from the API with
 // the owner's UID.
-func Fresh(uid types.UID, get func(ctx context.Context) (metav1.Object, error)) func(ctx context.Context) error {
+func fresh(uid types.UID, get func(ctx context.Context) (metav1.Object, error)) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		m, err := get(ctx)
 		if err != nil {

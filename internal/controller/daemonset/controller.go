@@ -13,12 +13,12 @@
 package daemonset
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
@@ -118,7 +118,7 @@ func (c *Controller) nodeUpdated(oldObj, obj any) {
 	if !ok1 || !ok2 {
 		return
 	}
-	if labels.Equals(old.Labels, node.Labels) && fmt.Sprint(old.Spec.Taints) == fmt.Sprint(node.Spec.Taints) {
+	if labels.Equals(old.Labels, node.Labels) && apiequality.Semantic.DeepEqual(old.Spec.Taints, node.Spec.Taints) {
 		return
 	}
 	c.allSets(obj)

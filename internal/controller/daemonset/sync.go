@@ -251,14 +251,9 @@ func controllerRef(ds *appsv1.DaemonSet) metav1.OwnerReference {
 }
 
 func (c *Controller) claimer(ds *appsv1.DaemonSet, sel labels.Selector) claim.Owner {
-	return claim.Owner{
-		Ref:      controllerRef(ds),
-		Selector: sel,
-		Deleting: ds.DeletionTimestamp != nil,
-		Recheck: claim.Fresh(ds.UID, func(ctx context.Context) (metav1.Object, error) {
-			return c.client.AppsV1().DaemonSets(ds.Namespace).Get(ctx, ds.Name, metav1.GetOptions{})
-		}),
-	}
+	return claim.NewOwner(ds, controllerRef(ds), sel, func(ctx context.Context) (metav1.Object, error) {
+		return c.client.AppsV1().DaemonSets(ds.Namespace).Get(ctx, ds.Name, metav1.GetOptions{})
+	})
 }
 
 // currentRevision returns the revision of the set's template (see

@@ -10,8 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/marina-orchestrator/marina/internal/controller/history"
 )
 
 // The annotations Kubernetes' deployment controller writes and kubectl
@@ -35,12 +33,6 @@ const (
 	// lastApplied is kubectl apply's record, never copied to replica sets.
 	lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 )
-
-// templateHash names a pod template: the pod-template-hash label of the
-// replica set made from it and of its pods.
-func templateHash(t *corev1.PodTemplateSpec, collisionCount *int32) string {
-	return history.Hash(t, collisionCount)
-}
 
 // equalIgnoreHash reports whether two pod templates are the same but for
 // the pod-template-hash label.

@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -54,11 +55,11 @@ func fenceposts(d *appsv1.Deployment) (surge, unavailable int32, err error) {
 	}
 	n := int(desired(d))
 	zero := intstr.FromInt32(0)
-	s, err := intstr.GetScaledValueFromIntOrPercent(orDefault(ru.MaxSurge, &zero), n, true)
+	s, err := intstr.GetScaledValueFromIntOrPercent(cmp.Or(ru.MaxSurge, &zero), n, true)
 	if err != nil {
 		return 0, 0, fmt.Errorf("spec.strategy.rollingUpdate.maxSurge: %w", err)
 	}
-	u, err := intstr.GetScaledValueFromIntOrPercent(orDefault(ru.MaxUnavailable, &zero), n, false)
+	u, err := intstr.GetScaledValueFromIntOrPercent(cmp.Or(ru.MaxUnavailable, &zero), n, false)
 	if err != nil {
 		return 0, 0, fmt.Errorf("spec.strategy.rollingUpdate.maxUnavailable: %w", err)
 	}
@@ -66,13 +67,6 @@ func fenceposts(d *appsv1.Deployment) (surge, unavailable int32, err error) {
 		u = 1
 	}
 	return int32(s), int32(min(u, n)), nil
-}
-
-func orDefault(v, def *intstr.IntOrString) *intstr.IntOrString {
-	if v == nil {
-		return def
-	}
-	return v
 }
 
 // newSetSize is the size the new replica set may grow to now. A rolling
@@ -150,17 +144,7 @@ func byCreation(a, b *appsv1.ReplicaSet) int {
 	if c := a.CreationTimestamp.Compare(b.CreationTimestamp.Time); c != 0 {
 		return c
 	}
-	return compareStrings(a.Name, b.Name)
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.Name, b.Name)
 }
 
 // scalingEvent reports whether the deployment was scaled since its active

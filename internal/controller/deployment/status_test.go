@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/marina-orchestrator/marina/internal/controller/history"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -92,12 +93,12 @@ func TestTemplateHash(t *testing.T) {
 	d := deploy(1, "1", "0")
 	d.Spec.Template.Labels = map[string]string{"app": "web"}
 	d.Spec.Template.Spec.Containers = []corev1.Container{{Name: "web", Image: "v1"}}
-	h := templateHash(&d.Spec.Template, nil)
-	if h != templateHash(d.Spec.Template.DeepCopy(), nil) {
+	h := history.Hash(&d.Spec.Template, nil)
+	if h != history.Hash(d.Spec.Template.DeepCopy(), nil) {
 		t.Error("equal templates hash differently")
 	}
 	one := int32(1)
-	if h == templateHash(&d.Spec.Template, &one) {
+	if h == history.Hash(&d.Spec.Template, &one) {
 		t.Error("a collision count does not change the hash")
 	}
 	labelled := d.Spec.Template.DeepCopy()

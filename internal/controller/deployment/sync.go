@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/controller/claim"
+	"github.com/marina-orchestrator/marina/internal/controller/history"
 )
 
 // rollout is one sync's view of a deployment: the deployment (a copy the
@@ -66,7 +67,7 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 		return err
 	}
 	if d.DeletionTimestamp != nil {
-		c.split(r, rss)
+		r.split(rss)
 		return c.writeStatus(ctx, r, counts(d, r.all(), r.newRS, r.unavailable, c.now()))
 	}
 	if err := c.pausedCondition(ctx, d); err != nil {
@@ -88,14 +89,9 @@ func (c *Controller) claimSets(ctx context.Context, d *appsv1.Deployment, sel la
 	if err != nil {
 		return nil, err
 	}
-	o := claim.Owner{
-		Ref:      controllerRef(d),
-		Selector: sel,
-		Deleting: d.DeletionTimestamp != nil,
-		Recheck: claim.Fresh(d.UID, func(ctx context.Context) (metav1.Object, error) {
-			return c.client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
-		}),
-	}
+	o := claim.NewOwner(d, controllerRef(d), sel, func(ctx context.Context) (metav1.Object, error) {
+		return c.client.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+	})
 	return claim.ReplicaSets(ctx, c.client, o, list)
 }
 
@@ -105,7 +101,7 @@ func controllerRef(d *appsv1.Deployment) metav1.OwnerReference {
 
 // split sorts the sets into the new one (the oldest whose template is the
 // deployment's) and the old ones.
-func (c *Controller) split(r *rollout, rss []*appsv1.ReplicaSet) {
+func (r *rollout) split(rss []*appsv1.ReplicaSet) {
 	sorted := slices.Clone(rss)
 	slices.SortStableFunc(sorted, byCreation)
 	r.newRS, r.old = nil, nil
@@ -122,7 +118,7 @@ func (c *Controller) split(r *rollout, rss []*appsv1.ReplicaSet) {
 // annotations up to date, and creates it if it does not exist and create
 // is set.
 func (c *Controller) currentSets(ctx context.Context, r *rollout, rss []*appsv1.ReplicaSet, create bool) error {
-	c.split(r, rss)
+	r.split(rss)
 	rev := maxRevision(r.old) + 1
 	d := r.d
 	if r.newRS != nil {
@@ -156,7 +152,7 @@ func (c *Controller) currentSets(ctx context.Context, r *rollout, rss []*appsv1.
 // createSet makes the replica set for the deployment's current template.
 func (c *Controller) createSet(ctx context.Context, r *rollout, rev int64) error {
 	d := r.d
-	hash := templateHash(&d.Spec.Template, d.Status.CollisionCount)
+	hash := history.Hash(&d.Spec.Template, d.Status.CollisionCount)
 	tmpl := d.Spec.Template.DeepCopy()
 	if tmpl.Labels == nil {
 		tmpl.Labels = map[string]string{}
@@ -191,11 +187,7 @@ func (c *Controller) createSet(ctx context.Context, r *rollout, rev int64) error
 			return nil
 		}
 		st := d.Status.DeepCopy()
-		n := int32(0)
-		if st.CollisionCount != nil {
-			n = *st.CollisionCount
-		}
-		n++
+		n := ptr.Deref(st.CollisionCount, 0) + 1
 		st.CollisionCount = &n
 		if err := c.writeStatus(ctx, r, *st); err != nil {
 			return err
@@ -246,8 +238,9 @@ func (c *Controller) recordRevision(ctx context.Context, d *appsv1.Deployment, r
 }
 
 // scale sets a replica set's size and the deployment's replica counts on
-// it. It returns the set as stored and whether its size changed.
-func (c *Controller) scale(ctx context.Context, r *rollout, rs *appsv1.ReplicaSet, n int32) (*appsv1.ReplicaSet, bool, error) {
+// it, and replaces it in the rollout's view with the set as stored. It
+// reports whether the size changed.
+func (c *Controller) scale(ctx context.Context, r *rollout, rs *appsv1.ReplicaSet, n int32) (bool, error) {
 	from := size(rs)
 	want := maps.Clone(rs.Annotations)
 	if want == nil {
@@ -255,13 +248,13 @@ func (c *Controller) scale(ctx context.Context, r *rollout, rs *appsv1.ReplicaSe
 	}
 	replicaAnnotations(want, r.d, r.surge)
 	if from == n && maps.Equal(want, rs.Annotations) {
-		return rs, false, nil
+		return false, nil
 	}
 	cp := rs.DeepCopy()
 	cp.Spec.Replicas, cp.Annotations = &n, want
 	updated, err := c.client.AppsV1().ReplicaSets(cp.Namespace).Update(ctx, cp, metav1.UpdateOptions{})
 	if err != nil {
-		return rs, false, fmt.Errorf("scale replica set %s to %d: %w", rs.Name, n, err)
+		return false, fmt.Errorf("scale replica set %s to %d: %w", rs.Name, n, err)
 	}
 	if from != n {
 		dir := "up"
@@ -271,7 +264,7 @@ func (c *Controller) scale(ctx context.Context, r *rollout, rs *appsv1.ReplicaSe
 		c.recorder.Eventf(r.d, corev1.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", dir, rs.Name, from, n)
 	}
 	r.replace(rs, updated)
-	return updated, from != n, nil
+	return from != n, nil
 }
 
 // replace swaps a set for its updated copy in the rollout's view.
@@ -291,15 +284,15 @@ func (r *rollout) replace(was, now *appsv1.ReplicaSet) {
 func (c *Controller) scaleAll(ctx context.Context, r *rollout, plan map[*appsv1.ReplicaSet]int32) (bool, error) {
 	sets := slices.Collect(maps.Keys(plan))
 	slices.SortStableFunc(sets, byCreation)
-	any := false
+	scaled := false
 	for _, rs := range sets {
-		_, changed, err := c.scale(ctx, r, rs, plan[rs])
+		changed, err := c.scale(ctx, r, rs, plan[rs])
 		if err != nil {
-			return any, err
+			return scaled, err
 		}
-		any = any || changed
+		scaled = scaled || changed
 	}
-	return any, nil
+	return scaled, nil
 }
 
 // rollingUpdate grows the new set within the surge, or else shrinks the
@@ -313,7 +306,7 @@ func (c *Controller) rollingUpdate(ctx context.Context, r *rollout, rss []*appsv
 	if size(r.newRS) > desired(d) {
 		target = desired(d)
 	}
-	_, grown, err := c.scale(ctx, r, r.newRS, target)
+	grown, err := c.scale(ctx, r, r.newRS, target)
 	if err != nil {
 		return err
 	}
@@ -363,7 +356,7 @@ func (c *Controller) recreate(ctx context.Context, r *rollout, rss []*appsv1.Rep
 			return err
 		}
 	}
-	if _, _, err := c.scale(ctx, r, r.newRS, desired(r.d)); err != nil {
+	if _, err := c.scale(ctx, r, r.newRS, desired(r.d)); err != nil {
 		return err
 	}
 	if st := counts(r.d, r.all(), r.newRS, r.unavailable, c.now()); complete(r.d, &st) {
@@ -497,7 +490,7 @@ func (c *Controller) cleanup(ctx context.Context, r *rollout) error {
 		}
 		err := c.client.AppsV1().ReplicaSets(rs.Namespace).Delete(ctx, rs.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &rs.UID}})
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete old replica set %s (revision %s): %w", rs.Name, strconv.FormatInt(revision(rs), 10), err)
+			return fmt.Errorf("delete old replica set %s (revision %d): %w", rs.Name, revision(rs), err)
 		}
 	}
 	return nil

@@ -123,14 +123,9 @@ func (c *Controller) claimPods(ctx context.Context, job *batchv1.Job) ([]*corev1
 	if err != nil {
 		return nil, fmt.Errorf("spec.selector: %w", err)
 	}
-	o := claim.Owner{
-		Ref:      claim.ControllerRef(batchv1.SchemeGroupVersion.String(), "Job", job.Name, job.UID),
-		Selector: sel,
-		Deleting: job.DeletionTimestamp != nil,
-		Recheck: claim.Fresh(job.UID, func(ctx context.Context) (metav1.Object, error) {
-			return c.client.BatchV1().Jobs(job.Namespace).Get(ctx, job.Name, metav1.GetOptions{})
-		}),
-	}
+	o := claim.NewOwner(job, controllerRef(job), sel, func(ctx context.Context) (metav1.Object, error) {
+		return c.client.BatchV1().Jobs(job.Namespace).Get(ctx, job.Name, metav1.GetOptions{})
+	})
 	return claim.Pods(ctx, c.client, o, all)
 }
 
@@ -146,7 +141,7 @@ func labelsOf(job *batchv1.Job) labels.Selector {
 // Indexed job's pod carries its index as annotation, label, hostname and
 // JOB_COMPLETION_INDEX.
 func newPod(job *batchv1.Job, ix int) *corev1.Pod {
-	ref := claim.ControllerRef(batchv1.SchemeGroupVersion.String(), "Job", job.Name, job.UID)
+	ref := controllerRef(job)
 	prefix := job.Name + "-"
 	if ix != noIndex {
 		prefix = fmt.Sprintf("%s-%d-", job.Name, ix)
@@ -176,4 +171,8 @@ func newPod(job *batchv1.Job, ix int) *corev1.Pod {
 		pod.Spec.Containers[i].Env = append(pod.Spec.Containers[i].Env, env)
 	}
 	return pod
+}
+
+func controllerRef(job *batchv1.Job) metav1.OwnerReference {
+	return claim.ControllerRef(batchv1.SchemeGroupVersion.String(), "Job", job.Name, job.UID)
 }

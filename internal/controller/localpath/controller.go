@@ -40,7 +40,6 @@ const (
 	provisionedBy = "pv.kubernetes.io/provisioned-by"
 	selectedNode  = "volume.kubernetes.io/selected-node"
 	bindCompleted = "pv.kubernetes.io/bind-completed"
-	defaultClass  = "storageclass.kubernetes.io/is-default-class"
 	// volumeKeyPrefix marks queue keys of volumes (claims are ns/name).
 	volumeKeyPrefix = "pv:"
 )
@@ -126,12 +125,7 @@ func (c *Controller) class(pvc *corev1.PersistentVolumeClaim) *storagev1.Storage
 	if err != nil {
 		return nil
 	}
-	for _, sc := range list {
-		if sc.Annotations[defaultClass] == "true" {
-			return sc
-		}
-	}
-	return nil
+	return api.DefaultStorageClass(list)
 }
 
 // consumerNode is the node of a scheduled pod that uses the claim.

@@ -270,20 +270,13 @@ func (c *Controller) sync(ctx context.Context, k string) error {
 // claim returns the pods the set controls after adopting the matching
 // orphans and releasing its pods that no longer match.
 func (c *Controller) claim(ctx context.Context, s *set, pods []*corev1.Pod) ([]*corev1.Pod, error) {
-	o := claim.Owner{
-		Ref:      s.controllerRef(),
-		Selector: s.selector,
-		Deleting: s.meta.GetDeletionTimestamp() != nil,
-		Recheck: claim.Fresh(s.meta.GetUID(), func(ctx context.Context) (metav1.Object, error) {
-			if s.gvk.Kind == KindReplicaSet {
-				return c.client.AppsV1().ReplicaSets(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
-			}
-			return c.client.CoreV1().ReplicationControllers(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
-		}),
-	}
-	return claim.Claim(ctx, o, pods, func(ctx context.Context, p *corev1.Pod, patch []byte) (*corev1.Pod, error) {
-		return c.client.CoreV1().Pods(p.Namespace).Patch(ctx, p.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+	o := claim.NewOwner(s.meta, s.controllerRef(), s.selector, func(ctx context.Context) (metav1.Object, error) {
+		if s.gvk.Kind == KindReplicaSet {
+			return c.client.AppsV1().ReplicaSets(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
+		}
+		return c.client.CoreV1().ReplicationControllers(s.meta.GetNamespace()).Get(ctx, s.meta.GetName(), metav1.GetOptions{})
 	})
+	return claim.Pods(ctx, c.client, o, pods)
 }
 
 // manage creates or deletes pods so that s has its replicas.

@@ -213,14 +213,9 @@ func controllerRef(set *appsv1.StatefulSet) metav1.OwnerReference {
 }
 
 func (c *Controller) claimer(set *appsv1.StatefulSet, sel labels.Selector) claim.Owner {
-	return claim.Owner{
-		Ref:      controllerRef(set),
-		Selector: sel,
-		Deleting: set.DeletionTimestamp != nil,
-		Recheck: claim.Fresh(set.UID, func(ctx context.Context) (metav1.Object, error) {
-			return c.client.AppsV1().StatefulSets(set.Namespace).Get(ctx, set.Name, metav1.GetOptions{})
-		}),
-	}
+	return claim.NewOwner(set, controllerRef(set), sel, func(ctx context.Context) (metav1.Object, error) {
+		return c.client.AppsV1().StatefulSets(set.Namespace).Get(ctx, set.Name, metav1.GetOptions{})
+	})
 }
 
 // updateRevision returns the revision of the set's template (see

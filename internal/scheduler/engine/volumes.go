@@ -8,11 +8,9 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	storagelisters "k8s.io/client-go/listers/storage/v1"
 
+	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/scheduler/plugins/volumebinding"
 )
-
-// defaultClassAnnotation marks the StorageClass of claims that name none.
-const defaultClassAnnotation = "storageclass.kubernetes.io/is-default-class"
 
 // claims serves the VolumeBinding plugin from the shared informers.
 type claims struct {
@@ -44,12 +42,7 @@ func (c *claims) DefaultClass() *storagev1.StorageClass {
 	if err != nil {
 		return nil
 	}
-	for _, sc := range list {
-		if sc.Annotations[defaultClassAnnotation] == "true" {
-			return sc
-		}
-	}
-	return nil
+	return api.DefaultStorageClass(list)
 }
 
 // volumesChanged retries the waiting pods.
