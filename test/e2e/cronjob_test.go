@@ -89,39 +89,52 @@ func TestCronJobEveryMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.MustKubectl("apply", "-f", path)
-	start := time.Now()
-	first := start.Truncate(time.Minute).Add(time.Minute)
+	// Each cron job's first run is the first minute after it was created,
+	// as the server recorded it (the controller counts from there).
+	firstOf := map[string]time.Time{}
+	var first time.Time // the latest of them
+	for _, name := range []string{"history", "forbid", "replace"} {
+		cj, err := s.Client.BatchV1().CronJobs("default").Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		firstOf[name] = cj.CreationTimestamp.Time.Truncate(time.Minute).Add(time.Minute)
+		if firstOf[name].After(first) {
+			first = firstOf[name]
+		}
+	}
 	second := first.Add(time.Minute)
+	secondOf := func(name string) time.Time { return firstOf[name].Add(time.Minute) }
 
 	// The first run of each.
 	eventually(t, time.Until(first)+30*time.Second, func() error {
 		for _, cj := range []string{"history", "forbid", "replace"} {
-			if jobs := cronJobsOf(t, s, cj); len(jobs) != 1 || jobs[0] != runName(cj, first) {
-				return fmt.Errorf("%s has jobs %v, want [%s]", cj, jobs, runName(cj, first))
+			if jobs := cronJobsOf(t, s, cj); len(jobs) != 1 || jobs[0] != runName(cj, firstOf[cj]) {
+				return fmt.Errorf("%s has jobs %v, want [%s]", cj, jobs, runName(cj, firstOf[cj]))
 			}
 		}
 		return nil
 	})
-	waitJob(t, s, runName("history", first), "complete")
+	waitJob(t, s, runName("history", firstOf["history"]), "complete")
 
 	// The second minute.
 	eventually(t, time.Until(second)+40*time.Second, func() error {
-		if jobs := cronJobsOf(t, s, "history"); len(jobs) != 1 || jobs[0] != runName("history", second) {
-			return fmt.Errorf("history has jobs %v, want only the second run, %s (limit 1)", jobs, runName("history", second))
+		if jobs := cronJobsOf(t, s, "history"); len(jobs) != 1 || jobs[0] != runName("history", secondOf("history")) {
+			return fmt.Errorf("history has jobs %v, want only the second run, %s (limit 1)", jobs, runName("history", secondOf("history")))
 		}
-		if jobs := cronJobsOf(t, s, "replace"); len(jobs) != 1 || jobs[0] != runName("replace", second) {
-			return fmt.Errorf("replace has jobs %v, want only the second run %s", jobs, runName("replace", second))
+		if jobs := cronJobsOf(t, s, "replace"); len(jobs) != 1 || jobs[0] != runName("replace", secondOf("replace")) {
+			return fmt.Errorf("replace has jobs %v, want only the second run %s", jobs, runName("replace", secondOf("replace")))
 		}
 		return nil
 	})
-	if jobs := cronJobsOf(t, s, "forbid"); len(jobs) != 1 || jobs[0] != runName("forbid", first) {
-		t.Errorf("forbid has jobs %v, want only the first run %s, still running", jobs, runName("forbid", first))
+	if jobs := cronJobsOf(t, s, "forbid"); len(jobs) != 1 || jobs[0] != runName("forbid", firstOf["forbid"]) {
+		t.Errorf("forbid has jobs %v, want only the first run %s, still running", jobs, runName("forbid", firstOf["forbid"]))
 	}
 	cj, err := s.Client.BatchV1().CronJobs("default").Get(context.Background(), "forbid", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cj.Status.Active) != 1 || cj.Status.Active[0].Name != runName("forbid", first) || !cj.Status.LastScheduleTime.Time.Equal(first) {
+	if len(cj.Status.Active) != 1 || cj.Status.Active[0].Name != runName("forbid", firstOf["forbid"]) || !cj.Status.LastScheduleTime.Time.Equal(firstOf["forbid"]) {
 		t.Errorf("forbid status %+v, want the first run active and scheduled last", cj.Status)
 	}
 	if out := s.MustKubectl("get", "events", "--field-selector", "involvedObject.name=forbid,reason=JobAlreadyActive"); !strings.Contains(out, "concurrency policy is Forbid") {
@@ -131,10 +144,10 @@ func TestCronJobEveryMinute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if history.Status.LastSuccessfulTime == nil || history.Status.LastSuccessfulTime.Before(&metav1.Time{Time: first}) {
+	if history.Status.LastSuccessfulTime == nil || history.Status.LastSuccessfulTime.Before(&metav1.Time{Time: firstOf["history"]}) {
 		t.Errorf("history status %+v, want a last successful time", history.Status)
 	}
-	if job := waitJob(t, s, runName("history", second), "complete"); job.Annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] != second.UTC().Format(time.RFC3339) {
+	if job := waitJob(t, s, runName("history", secondOf("history")), "complete"); job.Annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] != secondOf("history").UTC().Format(time.RFC3339) {
 		t.Errorf("job annotations %v", job.Annotations)
 	}
 	// kubectl's columns: NAME SCHEDULE (five fields) TIMEZONE SUSPEND

@@ -7,6 +7,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -60,9 +61,12 @@ func Patch(t *corev1.PodTemplateSpec) ([]byte, error) {
 	return json.Marshal(map[string]any{"spec": map[string]any{"template": tmpl}})
 }
 
-// SameData reports whether a revision holds the given patch, comparing
-// the JSON, not its bytes.
+// SameData reports whether a revision holds the given patch: the same
+// bytes, or failing that the same JSON.
 func SameData(rev *appsv1.ControllerRevision, patch []byte) bool {
+	if bytes.Equal(rev.Data.Raw, patch) {
+		return true
+	}
 	var a, b any
 	if json.Unmarshal(rev.Data.Raw, &a) != nil || json.Unmarshal(patch, &b) != nil {
 		return false
@@ -148,7 +152,15 @@ func Current(ctx context.Context, client typedappsv1.ControllerRevisionInterface
 	}
 	top := Max(revs)
 	cause := annotations[ChangeCauseAnnotation]
-	if found := Find(revs, patch); found != nil {
+	hash := Hash(template, collisionCount)
+	// Workloads sync on every change of their pods: the revision named by
+	// the template's hash is looked at first, the others only if it does
+	// not hold the template.
+	found := Find(slices.DeleteFunc(slices.Clone(revs), func(r *appsv1.ControllerRevision) bool { return r.Labels[HashLabel] != hash }), patch)
+	if found == nil {
+		found = Find(revs, patch)
+	}
+	if found != nil {
 		if found.Revision == top {
 			return found, nil
 		}
@@ -162,7 +174,7 @@ func Current(ctx context.Context, client typedappsv1.ControllerRevisionInterface
 		}
 		return client.Update(ctx, up, metav1.UpdateOptions{})
 	}
-	rev := New(owner, namespace, template.Labels, Hash(template, collisionCount), patch, top+1)
+	rev := New(owner, namespace, template.Labels, hash, patch, top+1)
 	if cause != "" {
 		rev.Annotations = map[string]string{ChangeCauseAnnotation: cause}
 	}

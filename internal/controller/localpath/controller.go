@@ -203,13 +203,21 @@ func (c *Controller) syncClaim(ctx context.Context, k string) error {
 }
 
 // markBound sets the Bound phase on a claim and its volume.
+//
+// Claims are synced on every change of their pods, so a claim and volume
+// already Bound cost no API call.
 func (c *Controller) markBound(ctx context.Context, pvc *corev1.PersistentVolumeClaim) error {
-	pv, err := c.client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
+	pv, err := c.pvs.Get(pvc.Spec.VolumeName)
+	if apierrors.IsNotFound(err) {
+		// Just created: the cache has not shown it yet.
+		pv, err = c.client.CoreV1().PersistentVolumes().Get(ctx, pvc.Spec.VolumeName, metav1.GetOptions{})
+	}
 	if err != nil {
 		return fmt.Errorf("volume %s of claim %s/%s: %w", pvc.Spec.VolumeName, pvc.Namespace, pvc.Name, err)
 	}
 	var errs []error
 	if pv.Status.Phase != corev1.VolumeBound {
+		pv = pv.DeepCopy()
 		pv.Status.Phase = corev1.VolumeBound
 		_, err := c.client.CoreV1().PersistentVolumes().UpdateStatus(ctx, pv, metav1.UpdateOptions{})
 		errs = append(errs, err)
@@ -238,9 +246,13 @@ func (c *Controller) syncVolume(ctx context.Context, name string) error {
 	if ref == nil || pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
 		return nil
 	}
+	if pvc, err := c.pvcs.PersistentVolumeClaims(ref.Namespace).Get(ref.Name); err == nil && pvc.UID == ref.UID {
+		return nil // still claimed
+	}
+	// Gone from the cache: make sure in the API before deleting.
 	pvc, err := c.client.CoreV1().PersistentVolumeClaims(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if err == nil && pvc.UID == ref.UID {
-		return nil // still claimed
+		return nil
 	}
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
