@@ -73,6 +73,16 @@ type Config struct {
 	// HeartbeatInterval is how often the Lease is renewed. Default 5 s, a
 	// third of the control plane's default 15 s grace period.
 	HeartbeatInterval time.Duration
+	// ClusterDomain is the DNS domain of services and pods. Default
+	// cluster.local.
+	ClusterDomain string
+	// ResolvConf is the node's resolver configuration: the cluster DNS
+	// forwards other names to its nameservers, and pods with dnsPolicy
+	// Default get it. Default /etc/resolv.conf.
+	ResolvConf string
+	// IngressHTTPPort and IngressHTTPSPort are where the node serves
+	// Ingresses; 0 turns one off.
+	IngressHTTPPort, IngressHTTPSPort int
 	// MaxPods is the node's pods capacity. Default MaxPods (110), as the
 	// kubelet's --max-pods.
 	MaxPods int
@@ -99,6 +109,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxPods <= 0 {
 		c.MaxPods = MaxPods
+	}
+	if c.ClusterDomain == "" {
+		c.ClusterDomain = api.DefaultClusterDomain
+	}
+	if c.ResolvConf == "" {
+		c.ResolvConf = "/etc/resolv.conf"
 	}
 	if c.StatusInterval <= 0 {
 		c.StatusInterval = 10 * time.Second
@@ -127,8 +143,16 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("--runtimes %q: unknown runtime; Marina's are docker and process", r)
 		}
 	}
-	if c.Port < 0 || c.Port > 65535 {
-		return fmt.Errorf("--port %d: must be between 0 and 65535", c.Port)
+	for _, p := range []struct {
+		flag string
+		port int
+	}{{"--port", c.Port}, {"--ingress-http-port", c.IngressHTTPPort}, {"--ingress-https-port", c.IngressHTTPSPort}} {
+		if p.port < 0 || p.port > 65535 {
+			return fmt.Errorf("%s %d: must be between 0 and 65535", p.flag, p.port)
+		}
+	}
+	if errs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(errs) > 0 {
+		return fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, strings.Join(errs, "; "))
 	}
 	if errs := validation.IsDNS1123Subdomain(c.NodeName); len(errs) > 0 {
 		return fmt.Errorf("--node-name %q: %s", c.NodeName, strings.Join(errs, "; "))
@@ -234,6 +258,12 @@ func (a *Agent) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("pod manager: %w", err)
 	}
+	// The network shares the pod manager's cluster-wide informers, so it
+	// must be built before they start.
+	if pods.net, err = newNetwork(a, pods.factories[1]); err != nil {
+		return fmt.Errorf("services: %w", err)
+	}
+	go pods.net.run(ctx)
 	go pods.run(ctx, podWorkers)
 	agentAPI := &http.Server{
 		Handler:           (&server{pods: pods, log: a.log}).handler(),

@@ -55,6 +55,9 @@ func refKey(lookup lookupFunc, kind, namespace, name, key string, optional *bool
 // envContext is what a container's env may refer to besides objects.
 type envContext struct {
 	podIP, nodeName string
+	// services are the pod's service variables (serviceEnv), which the
+	// container's own variables override.
+	services [][2]string
 }
 
 // containerEnv builds a container's environment as the kubelet does:
@@ -78,6 +81,9 @@ func containerEnv(pod *corev1.Pod, c *corev1.Container, ctx envContext, lookup l
 	set("POD_NAMESPACE", pod.Namespace)
 	set("NODE_NAME", ctx.nodeName)
 	set("HOSTNAME", pod.Name)
+	for _, kv := range ctx.services {
+		set(kv[0], kv[1])
+	}
 
 	for _, from := range c.EnvFrom {
 		var data map[string]string

@@ -25,6 +25,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/runtime"
+	"github.com/marina-orchestrator/marina/internal/runtime/docker"
 )
 
 // Restart back-off, as the kubelet does it.
@@ -115,6 +116,9 @@ type podManager struct {
 	pulls      pullBackoff
 	volumes    writtenVolumes
 	claims     claimPaths
+	// net serves services; pods take their service variables and DNS
+	// settings from it.
+	net *network
 }
 
 func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) {
@@ -425,6 +429,14 @@ func (w *podSync) step(c corev1.Container, list []runtime.ContainerStatus, polic
 		return v
 	}
 	cfg, err := w.m.containerConfig(w.pod, c, start, w.ip, w.volumes)
+	if err == nil && (w.runtime == docker.Name || os.Geteuid() == 0) {
+		// The pod's resolver: Docker containers always get it; process
+		// pods get it in their own mount namespace, which needs root.
+		var path string
+		if path, err = w.m.writeResolvConf(w.pod); err == nil {
+			cfg.Mounts = append(cfg.Mounts, runtime.Mount{HostPath: path, ContainerPath: "/etc/resolv.conf"})
+		}
+	}
 	if err != nil {
 		v.waiting, v.message = "CreateContainerConfigError", err.Error()
 		w.after(2 * time.Second)
@@ -679,7 +691,7 @@ func (m *podManager) containerConfig(pod *corev1.Pod, c corev1.Container, attemp
 	if err != nil {
 		return runtime.ContainerConfig{}, err
 	}
-	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName}, m.lookup())
+	env, err := containerEnv(pod, &c, envContext{podIP: ip, nodeName: m.a.cfg.NodeName, services: m.net.podServices(pod)}, m.lookup())
 	if err != nil {
 		return runtime.ContainerConfig{}, err
 	}

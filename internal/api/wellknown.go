@@ -22,6 +22,22 @@ const (
 	// DefaultStorageClassAnnotation marks the StorageClass of claims that
 	// name none (Kubernetes' annotation).
 	DefaultStorageClassAnnotation = "storageclass.kubernetes.io/is-default-class"
+
+	// DNSServiceNamespace and DNSServiceName name the cluster DNS
+	// Service, as in Kubernetes (kube-system/kube-dns). It has no
+	// selector: every node's agent answers DNS on its cluster IP itself.
+	DNSServiceNamespace = "kube-system"
+	DNSServiceName      = "kube-dns"
+	// DefaultClusterDomain is the DNS domain of services and pods.
+	DefaultClusterDomain = "cluster.local"
+	// IngressClassName is Marina's IngressClass, the default one; the
+	// agents serve its Ingresses.
+	IngressClassName = "marina"
+	// IngressController is the IngressClass's spec.controller.
+	IngressController = "marina.io/ingress"
+	// DefaultIngressClassAnnotation marks the IngressClass of Ingresses
+	// that name none (Kubernetes' annotation).
+	DefaultIngressClassAnnotation = "ingressclass.kubernetes.io/is-default-class"
 )
 
 // DefaultStorageClass is the class among classes marked as the default;

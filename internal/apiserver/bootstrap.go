@@ -26,7 +26,7 @@ var SystemNamespaces = []string{"default", "kube-system", "kube-public", "kube-n
 var RuntimeClasses = []string{"docker", "process"}
 
 // bootstrap creates the objects every cluster has. /readyz waits for it.
-func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logger) error {
+func bootstrap(ctx context.Context, client kubernetes.Interface, net network, log *slog.Logger) error {
 	create := func(what string, fn func(context.Context) error) error {
 		return wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 			err := fn(ctx)
@@ -61,6 +61,11 @@ func bootstrap(ctx context.Context, client kubernetes.Interface, log *slog.Logge
 	})
 	if err != nil {
 		return fmt.Errorf("create storageclass %s: %w", api.LocalPathStorageClass, err)
+	}
+	for i, fn := range networkObjects(net) {
+		if err := create(fmt.Sprintf("network object %d", i), func(ctx context.Context) error { return fn(ctx, client) }); err != nil {
+			return fmt.Errorf("create the cluster's services: %w", err)
+		}
 	}
 	for _, pc := range priority.SystemClasses() {
 		err := create("priorityclass "+pc.Name, func(ctx context.Context) error {

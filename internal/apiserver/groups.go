@@ -14,10 +14,10 @@ import (
 
 // installGroups builds the storage of every resource and installs the API
 // groups that serve them, in api.Groups order.
-func installGroups(s *genericapiserver.GenericAPIServer, opts generic.RESTOptionsGetter, agents *agentConnector) error {
+func installGroups(s *genericapiserver.GenericAPIServer, opts generic.RESTOptionsGetter, deps registry.Deps) error {
+	agents := deps.Agents.(*agentConnector)
 	// group → version → path → storage
 	storages := map[string]map[string]map[string]rest.Storage{}
-	deps := registry.Deps{Agents: agents}
 	for _, r := range registry.Resources() {
 		hub, ok := api.HubOf(r.Group)
 		if !ok {

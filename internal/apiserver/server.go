@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/openapi"
 	"github.com/marina-orchestrator/marina/internal/pki"
+	"github.com/marina-orchestrator/marina/internal/registry"
 	schedconfig "github.com/marina-orchestrator/marina/internal/scheduler/config"
 	"github.com/marina-orchestrator/marina/internal/storage"
 	"github.com/marina-orchestrator/marina/internal/version"
@@ -55,6 +57,9 @@ type Config struct {
 	Controllers []string
 	// Scheduler configures the scheduler; nil is config.Default().
 	Scheduler *schedconfig.Configuration
+	// ServiceCIDR is where services' cluster IPs come from. Default
+	// DefaultServiceCIDR.
+	ServiceCIDR netip.Prefix
 	// Logger is the server's logger. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -77,6 +82,9 @@ func (c *Config) Validate() error {
 	if _, err := ParseControllers(c.Controllers); err != nil {
 		return err
 	}
+	if bits := c.ServiceCIDR.Addr().BitLen() - c.ServiceCIDR.Bits(); !c.ServiceCIDR.IsValid() || bits < 4 || bits > 20 {
+		return fmt.Errorf("--service-cidr %q: want an IPv4 or IPv6 network with 4 to 20 host bits (a /12 to a /28 of IPv4)", c.ServiceCIDR)
+	}
 	return c.Storage.Validate()
 }
 
@@ -93,7 +101,20 @@ func (c *Config) setDefaults() {
 	if c.Scheduler == nil {
 		c.Scheduler = schedconfig.Default()
 	}
+	if !c.ServiceCIDR.IsValid() {
+		c.ServiceCIDR = DefaultServiceCIDR
+	}
 }
+
+// DefaultServiceCIDR is k3s's service network. The API service takes its
+// first address and the cluster DNS its tenth (10.43.0.10).
+var DefaultServiceCIDR = netip.MustParsePrefix("10.43.0.0/16")
+
+// The node ports' range, Kubernetes' default.
+const (
+	FirstNodePort = 30000
+	LastNodePort  = 32767
+)
 
 // Server is a prepared API server.
 type Server struct {
@@ -219,7 +240,11 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 		return nil
 	})
 	gc.AddPostStartHookOrDie("marina-bootstrap", func(ctx genericapiserver.PostStartHookContext) error {
-		return bootstrap(ctx, client, log)
+		net, err := s.network()
+		if err != nil {
+			return err
+		}
+		return bootstrap(ctx, client, net, log)
 	})
 	gc.AddPostStartHookOrDie("marina-controllers", func(ctx genericapiserver.PostStartHookContext) error {
 		return startControllers(ctx, s.Loopback, s.cfg, log)
@@ -233,7 +258,11 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := installGroups(generic, s.backend, agents); err != nil {
+	services, err := registry.NewServiceAllocator(s.cfg.ServiceCIDR, FirstNodePort, LastNodePort)
+	if err != nil {
+		return err
+	}
+	if err := installGroups(generic, s.backend, registry.Deps{Agents: agents, Services: services}); err != nil {
 		return err
 	}
 	s.generic = generic

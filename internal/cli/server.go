@@ -3,14 +3,18 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/marina-orchestrator/marina/internal/agent"
+	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/apiserver"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
 	"github.com/marina-orchestrator/marina/internal/manifests"
@@ -22,7 +26,7 @@ import (
 // serverFlags are the flags of `marina server` and `marina up`.
 type serverFlags struct {
 	dataDir, listen, datastore, etcd, logLevel string
-	schedulerConfig                            string
+	schedulerConfig, serviceCIDR               string
 	controllers                                []string
 	nodes                                      nodelifecycle.Config
 }
@@ -38,6 +42,7 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	fs.StringSliceVar(&f.controllers, "controllers", []string{"*"}, "controllers to run: * for all, NAME to add one, -NAME to leave one out; known: "+strings.Join(apiserver.Controllers, ", "))
 	fs.StringVar(&f.schedulerConfig, "scheduler-config", "", "the scheduler's configuration file (YAML, kind SchedulerConfiguration); default: the built-in defaults")
 	fs.DurationVar(&f.nodes.OrphanQuarantine, "pod-gc-quarantine", 40*time.Second, "how long a pod's node must have been deleted before the pod is deleted too")
+	fs.StringVar(&f.serviceCIDR, "service-cidr", apiserver.DefaultServiceCIDR.String(), "network of the services' cluster IPs; the API service takes its first address and the cluster DNS its tenth")
 	fs.Int64Var(&f.nodes.DefaultTolerationSeconds, "default-unreachable-toleration-seconds", 15, "how long pods without their own toleration stay on an unreachable node")
 }
 
@@ -52,7 +57,12 @@ func (f *serverFlags) newServer() (*apiserver.Server, *slog.Logger, error) {
 			return nil, nil, fmt.Errorf("--scheduler-config: %w", err)
 		}
 	}
+	cidr, err := netip.ParsePrefix(f.serviceCIDR)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--service-cidr %q: %w", f.serviceCIDR, err)
+	}
 	srv, err := apiserver.New(apiserver.Config{
+		ServiceCIDR: cidr,
 		DataDir:     f.dataDir,
 		Listen:      f.listen,
 		Storage:     storage.Config{Backend: f.datastore, EtcdEndpoints: splitList(f.etcd), Logger: logger},
@@ -92,6 +102,7 @@ func newUpCommand() *cobra.Command {
 	var agentPort, maxPods int
 	var runtimes []string
 	var files []string
+	var netCfg agent.Config
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Run Marina on this machine: the control plane and a node agent in one process",
@@ -114,6 +125,11 @@ func newUpCommand() *cobra.Command {
 				Runtimes:  runtimes,
 				MaxPods:   maxPods,
 				Logger:    logger,
+
+				ClusterDomain:    netCfg.ClusterDomain,
+				ResolvConf:       netCfg.ResolvConf,
+				IngressHTTPPort:  netCfg.IngressHTTPPort,
+				IngressHTTPSPort: netCfg.IngressHTTPSPort,
 			})
 			if err != nil {
 				return err
@@ -147,7 +163,22 @@ func newUpCommand() *cobra.Command {
 	cmd.Flags().IntVar(&agentPort, "agent-port", agent.DefaultPort, "port of the agent's API (logs, exec, port-forward), which only the API server calls; 0 picks a free one")
 	cmd.Flags().StringSliceVar(&runtimes, "runtimes", []string{"docker", "process"}, "runtimes the node offers; docker only when its daemon answers")
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest files or directories to apply once the node is Ready")
+	registerNetworkFlags(cmd.Flags(), &netCfg)
 	return cmd
+}
+
+// registerNetworkFlags adds the agent's service flags: its DNS and its
+// ingress ports (80 and 443 as root, as an ingress controller's; 8080
+// and 8443 otherwise, since low ports need root).
+func registerNetworkFlags(fs *pflag.FlagSet, cfg *agent.Config) {
+	httpPort, httpsPort := 80, 443
+	if os.Geteuid() != 0 {
+		httpPort, httpsPort = 8080, 8443
+	}
+	fs.StringVar(&cfg.ClusterDomain, "cluster-domain", api.DefaultClusterDomain, "DNS domain of services and pods")
+	fs.StringVar(&cfg.ResolvConf, "resolv-conf", "/etc/resolv.conf", "the node's resolver configuration: the cluster DNS forwards other names to its nameservers")
+	fs.IntVar(&cfg.IngressHTTPPort, "ingress-http-port", httpPort, "port where the node serves Ingresses over HTTP; 0 turns it off")
+	fs.IntVar(&cfg.IngressHTTPSPort, "ingress-https-port", httpsPort, "port where the node serves Ingresses over HTTPS; 0 turns it off")
 }
 
 // newAgentCommand runs a node agent that joins a server.
@@ -184,5 +215,6 @@ func newAgentCommand() *cobra.Command {
 	fs.IntVar(&cfg.MaxPods, "max-pods", agent.MaxPods, "pods this node may run, as the kubelet's --max-pods")
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", 5*time.Second, "how often the node's lease is renewed; keep it well under the server's --node-monitor-grace-period")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	registerNetworkFlags(fs, &cfg)
 	return cmd
 }

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 )
 
@@ -69,6 +70,9 @@ type Resource struct {
 	Subresources func(s *Store, deps Deps) map[string]rest.Storage
 	// WrapStore replaces the main REST (namespaces delete differently).
 	WrapStore func(s *Store) rest.Storage
+	// Hooks installs hooks on the main store (services allocate their
+	// addresses and ports while they are written). Optional.
+	Hooks func(s *genericregistry.Store, deps Deps)
 }
 
 // GroupResource is the resource's API group and plural name.

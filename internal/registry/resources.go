@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/registry/rest"
 
 	"github.com/marina-orchestrator/marina/internal/validation"
@@ -42,7 +43,14 @@ func Resources() []*Resource {
 				return validation.ValidatePodStatusUpdate(obj.(*corev1.Pod), old.(*corev1.Pod))
 			},
 		}, validation.ValidatePod, validation.ValidatePodUpdate),
-		typed(&Resource{Resource: "services", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"}, Categories: all, Status: true},
+		typed(&Resource{Resource: "services", Kind: "Service", Namespaced: true, ShortNames: []string{"svc"}, Categories: all, Status: true,
+			PrepareForUpdate: prepareServiceUpdate,
+			Hooks: func(s *genericregistry.Store, deps Deps) {
+				if deps.Services != nil {
+					deps.Services.hooks(s)
+				}
+			},
+		},
 			validation.ValidateService, validation.ValidateServiceUpdate),
 		typed(&Resource{Resource: "endpoints", Kind: "Endpoints", Namespaced: true, ShortNames: []string{"ep"}, AllowCreateOnUpdate: true},
 			validation.ValidateEndpoints, validation.ValidateEndpointsUpdate),

@@ -18,6 +18,9 @@ type Deps struct {
 	// Agents reaches the node agents, for pods' log, exec, attach and
 	// port-forward. Nil: those answer 503.
 	Agents AgentConnector
+	// Services allocates services' cluster IPs and node ports. Nil: none
+	// are allocated (tests of other resources).
+	Services *ServiceAllocator
 }
 
 // Store is a resource's main storage: the generic store plus the resource
@@ -86,6 +89,11 @@ func NewStorage(r *Resource, scheme *runtime.Scheme, hub schema.GroupVersion, op
 		for name, sub := range r.Subresources(s, deps) {
 			out[r.Resource+"/"+name] = sub
 		}
+	}
+	if r.Hooks != nil {
+		// After the subresources: they copy the store, and the hooks
+		// belong to writes of the main resource only.
+		r.Hooks(store, deps)
 	}
 	return out, nil
 }

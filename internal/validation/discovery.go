@@ -90,7 +90,7 @@ func validateSliceEndpoint(ep *discoveryv1.Endpoint, addrType discoveryv1.Addres
 			} else if isIPv6(addr) {
 				allErrs = append(allErrs, field.Invalid(p, addr, "must be a valid IPv4 address"))
 			} else {
-				allErrs = append(allErrs, validateNonSpecialIP(addr, p)...)
+				allErrs = append(allErrs, validateEndpointIP(addr, p)...)
 			}
 		case discoveryv1.AddressTypeIPv6:
 			if errs := validation.IsValidIP(p, addr); len(errs) > 0 {
@@ -98,7 +98,7 @@ func validateSliceEndpoint(ep *discoveryv1.Endpoint, addrType discoveryv1.Addres
 			} else if !isIPv6(addr) {
 				allErrs = append(allErrs, field.Invalid(p, addr, "must be a valid IPv6 address"))
 			} else {
-				allErrs = append(allErrs, validateNonSpecialIP(addr, p)...)
+				allErrs = append(allErrs, validateEndpointIP(addr, p)...)
 			}
 		case discoveryv1.AddressTypeFQDN:
 			allErrs = append(allErrs, validation.IsFullyQualifiedDomainName(p, addr)...)

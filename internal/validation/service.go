@@ -333,6 +333,10 @@ func validateClusterIPs(svc *corev1.Service, specPath *field.Path) field.ErrorLi
 // validateNonSpecialIP rejects addresses that can never be a service or
 // endpoint address: unspecified, loopback and link-local.
 func validateNonSpecialIP(s string, fldPath *field.Path) field.ErrorList {
+	return checkSpecialIP(s, fldPath, false)
+}
+
+func checkSpecialIP(s string, fldPath *field.Path, allowLoopback bool) field.ErrorList {
 	ip := net.ParseIP(s)
 	if ip == nil {
 		return field.ErrorList{field.Invalid(fldPath, s, "must be a valid IP address")}
@@ -341,7 +345,7 @@ func validateNonSpecialIP(s string, fldPath *field.Path) field.ErrorList {
 	if ip.IsUnspecified() {
 		allErrs = append(allErrs, field.Invalid(fldPath, s, fmt.Sprintf("may not be unspecified (%v)", s)))
 	}
-	if ip.IsLoopback() {
+	if ip.IsLoopback() && !allowLoopback {
 		allErrs = append(allErrs, field.Invalid(fldPath, s, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
 	}
 	if ip.IsLinkLocalUnicast() {
@@ -351,6 +355,14 @@ func validateNonSpecialIP(s string, fldPath *field.Path) field.ErrorList {
 		allErrs = append(allErrs, field.Invalid(fldPath, s, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
 	}
 	return allErrs
+}
+
+// validateEndpointIP is validateNonSpecialIP without the loopback rule:
+// Marina's process pods each have their own address in 127.0.0.0/8 (see
+// docs/architecture.md, Networking), so their endpoints are loopback
+// addresses, which the node's service proxy reaches.
+func validateEndpointIP(s string, fldPath *field.Path) field.ErrorList {
+	return checkSpecialIP(s, fldPath, true)
 }
 
 // ValidateServiceUpdate validates an update of a Service. Allocated cluster
@@ -453,7 +465,7 @@ func ValidateEndpoints(ep *corev1.Endpoints) field.ErrorList {
 func validateEndpointAddress(addr *corev1.EndpointAddress, fldPath *field.Path) field.ErrorList {
 	allErrs := validation.IsValidIP(fldPath.Child("ip"), addr.IP)
 	if len(allErrs) == 0 {
-		allErrs = append(allErrs, validateNonSpecialIP(addr.IP, fldPath.Child("ip"))...)
+		allErrs = append(allErrs, validateEndpointIP(addr.IP, fldPath.Child("ip"))...)
 	}
 	if addr.Hostname != "" {
 		allErrs = append(allErrs, validateDNS1123Label(addr.Hostname, fldPath.Child("hostname"))...)

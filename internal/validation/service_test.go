@@ -236,9 +236,11 @@ func TestValidateEndpoints(t *testing.T) {
 		{name: "subset without addresses", mutate: func(e *corev1.Endpoints) {
 			e.Subsets[0].Addresses, e.Subsets[0].NotReadyAddresses = nil, nil
 		}, want: []want{errRequired("subsets[0]")}},
-		{name: "invalid and loopback addresses", mutate: func(e *corev1.Endpoints) {
-			e.Subsets[0].Addresses = []corev1.EndpointAddress{{IP: "not-an-ip"}, {IP: "127.0.0.1"}}
-		}, want: []want{errInvalid("subsets[0].addresses[0].ip"), errInvalid("subsets[0].addresses[1].ip")}},
+		{name: "invalid and link-local addresses", mutate: func(e *corev1.Endpoints) {
+			// Loopback addresses are process pods' (Marina departs from
+			// Kubernetes here); link-local ones are refused.
+			e.Subsets[0].Addresses = []corev1.EndpointAddress{{IP: "not-an-ip"}, {IP: "127.1.0.7"}, {IP: "169.254.1.1"}}
+		}, want: []want{errInvalid("subsets[0].addresses[0].ip"), errInvalid("subsets[0].addresses[2].ip")}},
 		{name: "port name required with several ports", mutate: func(e *corev1.Endpoints) { e.Subsets[0].Ports[0].Name = "" },
 			want: []want{errRequired("subsets[0].ports[0].name")}},
 		{name: "bad port and protocol", mutate: func(e *corev1.Endpoints) {

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/marina-orchestrator/marina/internal/testutil/etcdtest"
+	"github.com/marina-orchestrator/marina/internal/vip"
 )
 
 // marinaBin is the binary under test, built once by TestMain.
@@ -65,6 +67,9 @@ type Server struct {
 	Kubeconfig string
 	Config     *rest.Config
 	Client     *kubernetes.Clientset
+	// IngressHTTP and IngressHTTPS are where `marina up`'s agent serves
+	// Ingresses: free ports, since tests run beside other Marinas.
+	IngressHTTP, IngressHTTPS int
 }
 
 // apiOnly runs the server without the workload controllers, for tests of
@@ -100,13 +105,26 @@ func start(t *testing.T, s *Server) *Server {
 	if s.Backend == "etcd" {
 		s.etcd = etcdtest.Start(t)
 	}
+	if s.Mode == "up" {
+		s.IngressHTTP, s.IngressHTTPS = etcdtest.FreePort(t), etcdtest.FreePort(t)
+	}
 	s.Kubeconfig = filepath.Join(s.DataDir, "kubeconfig.yaml")
 	s.Start()
 	t.Cleanup(func() {
 		s.Stop()
 		killContainers(s.DataDir)
+		deleteServiceDevice(s.DataDir)
 	})
 	return s
+}
+
+// deleteServiceDevice removes the network device on which the cluster's
+// agents put its service addresses; agents leave it, as kube-proxy
+// leaves its rules.
+func deleteServiceDevice(dataDir string) {
+	if ca, err := os.ReadFile(filepath.Join(dataDir, "ca.crt")); err == nil {
+		_ = exec.Command("ip", "link", "del", vip.DeviceName(ca)).Run()
+	}
 }
 
 // Start (re)starts the process on the same data dir and port.
@@ -123,6 +141,7 @@ func (s *Server) Start() {
 		if !slices.Contains(s.Extra, "--runtimes") {
 			args = append(args, "--runtimes", "process")
 		}
+		args = append(args, "--ingress-http-port", strconv.Itoa(s.IngressHTTP), "--ingress-https-port", strconv.Itoa(s.IngressHTTPS))
 	}
 	args = append(args, s.Extra...)
 	log, err := os.OpenFile(filepath.Join(s.DataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -313,7 +332,8 @@ func (a *Agent) Start() {
 	a.t.Helper()
 	a.cmd = exec.Command(marinaBin, "agent", "--server", "https://"+a.s.Listen,
 		"--token-file", filepath.Join(a.s.DataDir, "node-token"), "--node-name", a.Name, "--data-dir", a.DataDir,
-		"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process")
+		"--heartbeat-interval", "500ms", "--port", "0", "--runtimes", "process",
+		"--ingress-http-port", "0", "--ingress-https-port", "0")
 	a.cmd.Stdout, a.cmd.Stderr = a.s.log, a.s.log
 	if err := a.cmd.Start(); err != nil {
 		a.t.Fatalf("start agent %s: %v", a.Name, err)
