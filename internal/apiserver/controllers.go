@@ -20,8 +20,10 @@ import (
 	"github.com/marina-orchestrator/marina/internal/controller/cronjob"
 	"github.com/marina-orchestrator/marina/internal/controller/daemonset"
 	"github.com/marina-orchestrator/marina/internal/controller/deployment"
+	"github.com/marina-orchestrator/marina/internal/controller/endpoints"
 	"github.com/marina-orchestrator/marina/internal/controller/garbagecollector"
 	"github.com/marina-orchestrator/marina/internal/controller/job"
+	"github.com/marina-orchestrator/marina/internal/controller/loadbalancer"
 	"github.com/marina-orchestrator/marina/internal/controller/localpath"
 	"github.com/marina-orchestrator/marina/internal/controller/namespace"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
@@ -55,6 +57,8 @@ var workloadControllers = []struct {
 	{"cronjob", 2, build(cronjob.New)},
 	{"localpath", 2, build(localpath.New)},
 	{"configrollout", 2, build(configrollout.New)},
+	{"endpoints", 5, build(endpoints.New)},
+	{"loadbalancer", 2, build(loadbalancer.New)},
 }
 
 // build adapts a controller's New to the table.

@@ -59,14 +59,13 @@ func networkObjects(n network) []func(ctx context.Context, c kubernetes.Interfac
 	apiPort := int32(n.apiEndpoint.Port())
 	return []func(ctx context.Context, c kubernetes.Interface) error{
 		func(ctx context.Context, c kubernetes.Interface) error {
-			_, err := c.CoreV1().Services(metav1.NamespaceDefault).Create(ctx, &corev1.Service{
-				ObjectMeta: metav1.ObjectMeta{Name: apiName, Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
+			return createService(ctx, c, &corev1.Service{
+				ObjectMeta: metav1.ObjectMeta{Namespace: metav1.NamespaceDefault, Name: apiName, Labels: map[string]string{"component": "apiserver", "provider": "kubernetes"}},
 				Spec: corev1.ServiceSpec{
 					ClusterIP: n.apiIP.String(),
 					Ports:     []corev1.ServicePort{{Name: "https", Port: 443, TargetPort: intstr.FromInt32(apiPort), Protocol: corev1.ProtocolTCP}},
 				},
-			}, metav1.CreateOptions{})
-			return err
+			})
 		},
 		func(ctx context.Context, c kubernetes.Interface) error {
 			_, err := c.CoreV1().Endpoints(metav1.NamespaceDefault).Update(ctx, &corev1.Endpoints{
@@ -104,8 +103,8 @@ func networkObjects(n network) []func(ctx context.Context, c kubernetes.Interfac
 			return err
 		},
 		func(ctx context.Context, c kubernetes.Interface) error {
-			_, err := c.CoreV1().Services(api.DNSServiceNamespace).Create(ctx, &corev1.Service{
-				ObjectMeta: metav1.ObjectMeta{Name: api.DNSServiceName, Labels: map[string]string{
+			return createService(ctx, c, &corev1.Service{
+				ObjectMeta: metav1.ObjectMeta{Namespace: api.DNSServiceNamespace, Name: api.DNSServiceName, Labels: map[string]string{
 					"k8s-app": "kube-dns", "kubernetes.io/name": "Marina-DNS", "kubernetes.io/cluster-service": "true",
 				}},
 				Spec: corev1.ServiceSpec{
@@ -115,8 +114,7 @@ func networkObjects(n network) []func(ctx context.Context, c kubernetes.Interfac
 						{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(53)},
 					},
 				},
-			}, metav1.CreateOptions{})
-			return err
+			})
 		},
 		func(ctx context.Context, c kubernetes.Interface) error {
 			_, err := c.NetworkingV1().IngressClasses().Create(ctx, &networkingv1.IngressClass{
@@ -126,4 +124,16 @@ func networkObjects(n network) []func(ctx context.Context, c kubernetes.Interfac
 			return err
 		},
 	}
+}
+
+// createService creates svc unless a service of its name exists. (A
+// second create would not answer AlreadyExists: its cluster IP, held by
+// the first, is refused before the name is checked.)
+func createService(ctx context.Context, c kubernetes.Interface, svc *corev1.Service) error {
+	_, err := c.CoreV1().Services(svc.Namespace).Get(ctx, svc.Name, metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+	_, err = c.CoreV1().Services(svc.Namespace).Create(ctx, svc, metav1.CreateOptions{})
+	return err
 }

@@ -18,11 +18,14 @@ import (
 )
 
 // webServer is the test image's program: an HTTP server on :8080 that
-// answers with its hostname, and `echo ARGS...` for exec.
+// answers with its hostname, and for exec `echo ARGS...`, `lookup NAME`
+// (the resolver's answer) and `get URL` (the body).
 const webServer = `package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -31,6 +34,20 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "echo" {
 		fmt.Println(strings.Join(os.Args[2:], " "))
+		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == "lookup" {
+		addrs, err := net.LookupHost(os.Args[2])
+		fmt.Println(strings.Join(addrs, " "), err)
+		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == "get" {
+		resp, err := http.Get(os.Args[2])
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		io.Copy(os.Stdout, resp.Body)
 		return
 	}
 	host, _ := os.Hostname()
@@ -119,7 +136,7 @@ func TestDockerPods(t *testing.T) {
 	})
 	dockerPod := func(name, image string) *corev1.Pod {
 		return &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "web"}},
 			Spec: corev1.PodSpec{
 				NodeName: "n1", RuntimeClassName: ptr.To("docker"),
 				Containers: []corev1.Container{{
@@ -173,6 +190,29 @@ func TestDockerPods(t *testing.T) {
 		t.Errorf("kubectl exec: %q", out)
 	}
 	portForwardGet(t, s, "pod/web-2", 8080, "hello from web-2")
+
+	// Services from inside a container: the pod's resolver is the
+	// cluster DNS with the Kubernetes search path, so the short name
+	// resolves, and the cluster IP is reached through the node.
+	s.MustKubectl("expose", "pod", "web-1", "--name", "web", "--port", "80", "--target-port", "8080", "--selector", "app=web")
+	svc, err := s.Client.CoreV1().Services("default").Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, func() error {
+		out, _, err := s.Kubectl("exec", "web-1", "--", "/server", "lookup", "web")
+		if err != nil || out != svc.Spec.ClusterIP+" <nil>\n" {
+			return fmt.Errorf("lookup web in a Docker pod: %q %v, want %s", out, err, svc.Spec.ClusterIP)
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, func() error {
+		out, _, err := s.Kubectl("exec", "web-1", "--", "/server", "get", "http://web.default/")
+		if err != nil || !strings.HasPrefix(out, "hello from web-") {
+			return fmt.Errorf("GET http://web.default/ from a Docker pod: %q %v", out, err)
+		}
+		return nil
+	})
 
 	eventually(t, 30*time.Second, func() error {
 		p, err := pods.Get(ctx, "missing", metav1.GetOptions{})
