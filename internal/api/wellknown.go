@@ -1,6 +1,9 @@
 package api
 
-import storagev1 "k8s.io/api/storage/v1"
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	storagev1 "k8s.io/api/storage/v1"
+)
 
 // Labels and annotations Marina's components agree on.
 const (
@@ -37,8 +40,37 @@ const (
 	IngressController = "marina.io/ingress"
 	// DefaultIngressClassAnnotation marks the IngressClass of Ingresses
 	// that name none (Kubernetes' annotation).
-	DefaultIngressClassAnnotation = "ingressclass.kubernetes.io/is-default-class"
+	DefaultIngressClassAnnotation = networkingv1.AnnotationIsDefaultIngressClass
+	// LegacyIngressClassAnnotation names an Ingress's class from before
+	// spec.ingressClassName.
+	LegacyIngressClassAnnotation = "kubernetes.io/ingress.class"
 )
+
+// MarinasIngress reports whether the agents serve ing (and the load
+// balancer controller publishes its status): its class
+// (spec.ingressClassName, else the legacy annotation) is IngressClassName
+// or an IngressClass whose controller is IngressController; or it names no
+// class and one of Marina's IngressClasses is the default.
+func MarinasIngress(ing *networkingv1.Ingress, classes []*networkingv1.IngressClass) bool {
+	mine := map[string]bool{IngressClassName: true}
+	defaultMine := false
+	for _, c := range classes {
+		if c.Spec.Controller != IngressController {
+			continue
+		}
+		mine[c.Name] = true
+		if c.Annotations[DefaultIngressClassAnnotation] == "true" {
+			defaultMine = true
+		}
+	}
+	if c := ing.Spec.IngressClassName; c != nil && *c != "" {
+		return mine[*c]
+	}
+	if c, ok := ing.Annotations[LegacyIngressClassAnnotation]; ok {
+		return mine[c]
+	}
+	return defaultMine
+}
 
 // DefaultStorageClass is the class among classes marked as the default;
 // nil if none is.

@@ -1,13 +1,13 @@
 package dns
 
 import (
+	"github.com/marina-orchestrator/marina/internal/sockopt"
+
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // listen binds UDP and TCP on addr, both with SO_REUSEADDR and
@@ -22,7 +22,7 @@ func listen(ctx context.Context, addr string) (net.PacketConn, net.Listener, err
 	if port == "0" {
 		attempts = 10
 	}
-	lc := net.ListenConfig{Control: reuseAddrPort}
+	lc := net.ListenConfig{Control: sockopt.ReusePort}
 	for i := 1; ; i++ {
 		pc, err := lc.ListenPacket(ctx, "udp", addr)
 		if err != nil {
@@ -37,23 +37,4 @@ func listen(ctx context.Context, addr string) (net.PacketConn, net.Listener, err
 			return nil, nil, fmt.Errorf("tcp: %w", err)
 		}
 	}
-}
-
-// reuseAddrPort is a net.ListenConfig.Control setting SO_REUSEADDR and
-// SO_REUSEPORT on the socket before it is bound.
-func reuseAddrPort(_, _ string, c syscall.RawConn) error {
-	var serr error
-	err := c.Control(func(fd uintptr) {
-		if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr != nil {
-			serr = fmt.Errorf("SO_REUSEADDR: %w", serr)
-			return
-		}
-		if serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); serr != nil {
-			serr = fmt.Errorf("SO_REUSEPORT: %w", serr)
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("socket control: %w", err)
-	}
-	return serr
 }

@@ -1,6 +1,8 @@
 package ingress
 
 import (
+	"github.com/marina-orchestrator/marina/internal/api"
+
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -35,7 +37,7 @@ func withDefault(ing *networkingv1.Ingress, svc string) *networkingv1.Ingress {
 func withClass(ing *networkingv1.Ingress, class *string, annotation string) *networkingv1.Ingress {
 	ing.Spec.IngressClassName = class
 	if annotation != "" {
-		ing.Annotations = map[string]string{legacyClassAnnotation: annotation}
+		ing.Annotations = map[string]string{api.LegacyIngressClassAnnotation: annotation}
 	}
 	return ing
 }

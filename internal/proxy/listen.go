@@ -8,11 +8,12 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/marina-orchestrator/marina/internal/sockopt"
 )
 
-// listenConfig opens sockets with SO_REUSEADDR and SO_REUSEPORT: several
-// agents of one cluster may run on one machine and serve the same addresses,
-// and the kernel then spreads connections (and UDP flows) between them.
+// listenConfig opens sockets with SO_REUSEADDR and SO_REUSEPORT (see
+// package sockopt).
 //
 // For a UDP socket on an unspecified address it also asks for the
 // destination of each datagram (IP_PKTINFO), so replies can leave from the
@@ -22,15 +23,7 @@ func listenConfig(pktinfo bool) *net.ListenConfig {
 		var serr error
 		err := c.Control(func(fd uintptr) {
 			s := int(fd)
-			if serr = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); serr != nil {
-				serr = fmt.Errorf("set SO_REUSEADDR: %w", serr)
-				return
-			}
-			if serr = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); serr != nil {
-				serr = fmt.Errorf("set SO_REUSEPORT: %w", serr)
-				return
-			}
-			if !pktinfo {
+			if serr = sockopt.Reuse(s); serr != nil || !pktinfo {
 				return
 			}
 			if network == "udp6" {

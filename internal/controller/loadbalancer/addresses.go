@@ -1,24 +1,14 @@
 package loadbalancer
 
 import (
+	"github.com/marina-orchestrator/marina/internal/api"
+
 	"net/netip"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/utils/ptr"
-)
-
-// Marina's IngressClass, as internal/ingress (the data plane) knows it.
-const (
-	// ingressClassName is the IngressClass the agents serve.
-	ingressClassName = "marina"
-	// ingressController is the spec.controller of IngressClasses that
-	// are Marina's.
-	ingressController = "marina.io/ingress"
-	// legacyClassAnnotation names an Ingress's class from before
-	// spec.ingressClassName.
-	legacyClassAnnotation = "kubernetes.io/ingress.class"
 )
 
 // nodeIPs returns the addresses at which node serves load balancers:
@@ -93,30 +83,9 @@ func ingressIngress(ips []string) []networkingv1.IngressLoadBalancerIngress {
 	return out
 }
 
-// ours reports whether ing is served by Marina's agents, by the rule of
-// internal/ingress: its class (spec.ingressClassName, else the legacy
-// annotation) is "marina" or an IngressClass whose controller is
-// Marina's; or it names no class and one of Marina's IngressClasses is
-// the default.
+// ours reports whether ing is served by Marina's agents.
 func ours(ing *networkingv1.Ingress, classes []*networkingv1.IngressClass) bool {
-	mine := map[string]bool{ingressClassName: true}
-	defaultMine := false
-	for _, c := range classes {
-		if c.Spec.Controller != ingressController {
-			continue
-		}
-		mine[c.Name] = true
-		if c.Annotations[networkingv1.AnnotationIsDefaultIngressClass] == "true" {
-			defaultMine = true
-		}
-	}
-	if c := ing.Spec.IngressClassName; c != nil && *c != "" {
-		return mine[*c]
-	}
-	if c, ok := ing.Annotations[legacyClassAnnotation]; ok {
-		return mine[c]
-	}
-	return defaultMine
+	return api.MarinasIngress(ing, classes)
 }
 
 // nodeReady reports whether node's Ready condition is True.

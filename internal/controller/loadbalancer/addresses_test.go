@@ -1,6 +1,8 @@
 package loadbalancer
 
 import (
+	"github.com/marina-orchestrator/marina/internal/api"
+
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -106,8 +108,8 @@ func ingress(name string, class *string, annotations map[string]string) *network
 }
 
 func TestOurs(t *testing.T) {
-	marina := ingressClass("marina", ingressController, false)
-	marinaDefault := ingressClass("marina", ingressController, true)
+	marina := ingressClass("marina", api.IngressController, false)
+	marinaDefault := ingressClass("marina", api.IngressController, true)
 	nginxDefault := ingressClass("nginx", "k8s.io/ingress-nginx", true)
 	tests := []struct {
 		name    string
@@ -122,10 +124,10 @@ func TestOurs(t *testing.T) {
 		{"no class, marina is not the default", ingress("i", nil, nil), []*networkingv1.IngressClass{marina}, false},
 		{"no class, another default", ingress("i", nil, nil), []*networkingv1.IngressClass{marina, nginxDefault}, false},
 		{"no class, no classes", ingress("i", nil, nil), nil, false},
-		{"legacy annotation", ingress("i", nil, map[string]string{legacyClassAnnotation: "marina"}), nil, true},
-		{"legacy annotation of another class", ingress("i", nil, map[string]string{legacyClassAnnotation: "nginx"}), []*networkingv1.IngressClass{marinaDefault}, false},
+		{"legacy annotation", ingress("i", nil, map[string]string{api.LegacyIngressClassAnnotation: "marina"}), nil, true},
+		{"legacy annotation of another class", ingress("i", nil, map[string]string{api.LegacyIngressClassAnnotation: "nginx"}), []*networkingv1.IngressClass{marinaDefault}, false},
 		{"another class of Marina's controller", ingress("i", ptr.To("internal"), nil),
-			[]*networkingv1.IngressClass{ingressClass("internal", ingressController, false)}, true},
+			[]*networkingv1.IngressClass{ingressClass("internal", api.IngressController, false)}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

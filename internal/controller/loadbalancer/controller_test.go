@@ -1,6 +1,8 @@
 package loadbalancer
 
 import (
+	"github.com/marina-orchestrator/marina/internal/api"
+
 	"context"
 	"io"
 	"log/slog"
@@ -75,7 +77,7 @@ func TestSync(t *testing.T) {
 		node("n2", corev1.ConditionTrue, "InternalIP", "192.168.1.2", "ExternalIP", "203.0.113.2"),
 		node("n3", corev1.ConditionFalse, "InternalIP", "192.168.1.3"),
 		lbService("web"), stale, foreign,
-		ingressClass("marina", ingressController, true),
+		ingressClass("marina", api.IngressController, true),
 		ingress("named", ptr.To("marina"), nil), ingress("default", nil, nil), ingress("nginx", ptr.To("nginx"), nil),
 	)
 	keys := []string{"Service/shop/web", "Service/shop/was-lb", "Service/shop/metallb", "Ingress/shop/named", "Ingress/shop/default", "Ingress/shop/nginx"}
