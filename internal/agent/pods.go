@@ -130,7 +130,7 @@ func newPodManager(a *Agent, rts *runtimes, hostIP string) (*podManager, error) 
 	sourceFactory := informers.NewSharedInformerFactory(a.client, 0)
 	inf := podFactory.Core().V1().Pods()
 	cms, secrets := sourceFactory.Core().V1().ConfigMaps(), sourceFactory.Core().V1().Secrets()
-	ips, err := loadPodIPs(a.cfg.DataDir)
+	ips, err := loadPodIPs(a.cfg.DataDir, podIPClaims())
 	if err != nil {
 		return nil, err
 	}
