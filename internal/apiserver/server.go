@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/rest"
 	basecompatibility "k8s.io/component-base/compatibility"
 
+	"github.com/marina-orchestrator/marina/internal/admission/defaultclass"
 	"github.com/marina-orchestrator/marina/internal/admission/priority"
 	"github.com/marina-orchestrator/marina/internal/api"
 	"github.com/marina-orchestrator/marina/internal/controller/nodelifecycle"
@@ -233,7 +234,7 @@ func (s *Server) build(host string, port int, log *slog.Logger) error {
 	if err := nsLifecycle.ValidateInitialization(); err != nil {
 		return fmt.Errorf("namespace admission: %w", err)
 	}
-	gc.AdmissionControl = admission.NewChainHandler(nsLifecycle, priority.New(informerFactory))
+	gc.AdmissionControl = admission.NewChainHandler(nsLifecycle, priority.New(informerFactory), defaultclass.New(informerFactory))
 
 	gc.AddPostStartHookOrDie("marina-informers", func(ctx genericapiserver.PostStartHookContext) error {
 		informerFactory.Start(ctx.Done())
