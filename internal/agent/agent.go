@@ -151,7 +151,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%s %d: must be between 0 and 65535", p.flag, p.port)
 		}
 	}
-	if errs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(errs) > 0 {
+	if errs := validation.IsDNS1123Subdomain(c.ClusterDomain); c.ClusterDomain != "" && len(errs) > 0 {
 		return fmt.Errorf("--cluster-domain %q: %s", c.ClusterDomain, strings.Join(errs, "; "))
 	}
 	if errs := validation.IsDNS1123Subdomain(c.NodeName); len(errs) > 0 {

@@ -130,6 +130,8 @@ func TestConfigValidate(t *testing.T) {
 		{"no token", func(c *Config) { c.TokenFile = "" }},
 		{"no data dir", func(c *Config) { c.DataDir = "" }},
 		{"bad node name", func(c *Config) { c.NodeName = "Bad_Name" }},
+		{"bad ingress port", func(c *Config) { c.IngressHTTPSPort = 70000 }},
+		{"bad cluster domain", func(c *Config) { c.ClusterDomain = "Cluster_Local" }},
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid config: %v", err)

@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/marina-orchestrator/marina/internal/testutil/etcdtest"
 )
 
 // udpAndSticky are three replicas answering UDP datagrams and HTTP with
@@ -74,7 +78,8 @@ http.server.ThreadingHTTPServer((os.environ["POD_IP"], 8080), H).serve_forever()
 // TestServiceUDPAndAffinity is acceptance 5 of services: datagrams
 // through a ClusterIP reach the replicas and their answers come back from
 // the service's address; with sessionAffinity ClientIP one client stays on
-// one replica, while requests without affinity spread.
+// one replica. A LoadBalancer service is exposed on the node's address, as
+// k3s does it on bare metal, and its status says so.
 func TestServiceUDPAndAffinity(t *testing.T) {
 	requireCommands(t, "python3")
 	s := StartUp(t)
@@ -132,6 +137,50 @@ func TestServiceUDPAndAffinity(t *testing.T) {
 		}
 		return nil
 	})
+
+	// LoadBalancer: the node's address in the status, the port open on it.
+	lbPort := int32(etcdtest.FreePort(t))
+	lb, err := s.Client.CoreV1().Services("default").Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "lb"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"app": "echo"},
+			Ports: []corev1.ServicePort{{Name: "http", Port: lbPort, TargetPort: intstr.FromInt32(8080)}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lb.Spec.Ports[0].NodePort == 0 {
+		t.Errorf("LoadBalancer service without a node port: %+v", lb.Spec.Ports)
+	}
+	var nodeIP string
+	eventually(t, 30*time.Second, func() error {
+		lb, err := s.Client.CoreV1().Services("default").Get(ctx, "lb", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(lb.Status.LoadBalancer.Ingress) != 1 || lb.Status.LoadBalancer.Ingress[0].IP == "" {
+			return fmt.Errorf("status %+v", lb.Status.LoadBalancer)
+		}
+		nodeIP = lb.Status.LoadBalancer.Ingress[0].IP
+		return nil
+	})
+	nodes, err := s.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil || len(nodes.Items) != 1 || nodes.Items[0].Status.Addresses[0].Address != nodeIP {
+		t.Errorf("load balancer address %s is not the node's: %v %v", nodeIP, nodes, err)
+	}
+	eventually(t, 10*time.Second, func() error {
+		for _, url := range []string{
+			"http://" + net.JoinHostPort(nodeIP, fmt.Sprint(lbPort)) + "/",
+			"http://" + net.JoinHostPort("127.0.0.1", fmt.Sprint(lb.Spec.Ports[0].NodePort)) + "/",
+		} {
+			if body, err := httpGet(url, ""); err != nil || !strings.HasPrefix(body, "pod echo-") {
+				return fmt.Errorf("GET %s: %q %v", url, body, err)
+			}
+		}
+		return nil
+	})
+	if out := s.MustKubectl("get", "svc", "lb"); !hasRow(out, "lb", "LoadBalancer", lb.Spec.ClusterIP, nodeIP) {
+		t.Errorf("kubectl get svc lb:\n%s", out)
+	}
 
 	// ClientIP affinity: one client, one replica; another client (from
 	// another source address) may land elsewhere but stays there too.
