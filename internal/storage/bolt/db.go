@@ -110,6 +110,8 @@ type DB struct {
 
 	mu        sync.Mutex
 	rev       int64 // last revision published to subscriptions
+	// published is closed, and replaced, each time rev advances.
+	published chan struct{}
 	compacted int64 // revisions before compacted are gone
 	subs      map[*subscription]struct{}
 	closed    bool
@@ -136,6 +138,8 @@ func Open(path string, opts Options) (*DB, error) {
 		writes: make(chan *writeReq, opts.MaxBatch),
 		stop:   make(chan struct{}),
 		subs:   map[*subscription]struct{}{},
+
+		published: make(chan struct{}),
 	}
 	err = b.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketKeys, bucketHist, bucketLog, bucketTTL} {
@@ -189,6 +193,28 @@ func (db *DB) Revision() int64 {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	return db.rev
+}
+
+// WaitRevision waits until rev is visible to watchers, or timeout passes,
+// and returns the revision that is. A commit is readable a moment before
+// its events are published, so a reader may hold a revision a watch
+// cannot start from yet; this closes that window.
+func (db *DB) WaitRevision(rev int64, timeout time.Duration) int64 {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		db.mu.Lock()
+		cur, ch := db.rev, db.published
+		db.mu.Unlock()
+		if cur >= rev {
+			return cur
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return db.Revision()
+		}
+	}
 }
 
 // CompactedRevision returns the oldest revision still readable; 0 or 1

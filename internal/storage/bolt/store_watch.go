@@ -1,6 +1,8 @@
 package bolt
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -43,7 +45,7 @@ func (s *store) Watch(ctx context.Context, key string, opts storage.ListOptions)
 	var initial []*KeyValue
 	switch {
 	case sendInitial:
-		if cur := s.db.Revision(); int64(rev) > cur {
+		if cur := s.db.WaitRevision(int64(rev), time.Second); int64(rev) > cur {
 			cancel()
 			return nil, storage.NewTooLargeResourceVersionError(rev, uint64(cur), 1)
 		}

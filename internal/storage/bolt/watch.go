@@ -75,6 +75,8 @@ func (db *DB) publish(rev int64, events []event) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	db.rev = rev
+	close(db.published)
+	db.published = make(chan struct{})
 	for s := range db.subs {
 		if s.lagging {
 			continue
