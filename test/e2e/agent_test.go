@@ -222,8 +222,9 @@ func readyOf(node *corev1.Node) corev1.ConditionStatus {
 }
 
 // TestUpAppliesManifests: `marina up -f DIR` applies the manifests once the
-// node is Ready, again without harm on the next start, and a manifest the
-// server refuses is reported without bringing the cluster down.
+// node is Ready (the quickstart then answers on its node port), again
+// without harm on the next start, and a manifest the server refuses is
+// reported without bringing the cluster down.
 func TestUpAppliesManifests(t *testing.T) {
 	dir := t.TempDir()
 	if err := copyFile("../../examples/quickstart/web.yaml", filepath.Join(dir, "web.yaml")); err != nil {
@@ -242,6 +243,14 @@ func TestUpAppliesManifests(t *testing.T) {
 		return err
 	}
 	eventually(t, 30*time.Second, check)
+	// The README's curl: the web tier answers on the Service's node port.
+	eventually(t, 60*time.Second, func() error {
+		body, err := httpGet("http://127.0.0.1:30080/", "")
+		if err == nil && !strings.Contains(body, "Directory listing") {
+			err = fmt.Errorf("node port 30080 answered %q", body)
+		}
+		return err
+	})
 
 	// A second start applies the same objects again, and a bad manifest
 	// beside them is logged, not fatal.
