@@ -278,7 +278,7 @@ func endpointHostname(hostname *string, ip netip.Addr) string {
 // each set (100/n, at least 1, as CoreDNS), and each SRV set's additional
 // section filled with its targets' addresses.
 func (b *builder) finish(soa *dns.SOA) *zone {
-	z := &zone{origin: b.origin, ttl: b.ttl, soa: soa, nodes: make(map[string]*node, len(b.nodes))}
+	z := &zone{origin: b.origin, pod: "pod." + b.origin, ttl: b.ttl, soa: soa, nodes: make(map[string]*node, len(b.nodes))}
 	for _, name := range b.order {
 		nb := b.nodes[name]
 		n := &node{cname: nb.cname}
@@ -294,6 +294,7 @@ func (b *builder) finish(soa *dns.SOA) *zone {
 		}
 		z.nodes[name] = n
 	}
+	z.wire = wireNodes(z)
 	return z
 }
 

@@ -11,7 +11,9 @@
 //
 //   - Server holds the current zone behind an atomic pointer that Sync
 //     replaces whole, serves UDP and TCP (Listen), and forwards what is not
-//     the cluster's to the node's resolvers.
+//     the cluster's to the node's resolvers. The zone also holds its
+//     address records in wire form, which the UDP loop copies into the
+//     replies to the commonest query (udp.go, wire.go).
 //
 // Records under the cluster domain (cluster.local. by default), all with
 // the AA bit and the configured TTL (5 s):

@@ -38,3 +38,22 @@ func listen(ctx context.Context, addr string) (net.PacketConn, net.Listener, err
 		}
 	}
 }
+
+// listenUDP binds n more UDP sockets on addr, the address of a socket
+// listen bound, with SO_REUSEADDR and SO_REUSEPORT: the kernel spreads
+// the datagrams of different clients over them.
+func listenUDP(ctx context.Context, addr string, n int) ([]*net.UDPConn, error) {
+	lc := net.ListenConfig{Control: sockopt.ReusePort}
+	var pcs []*net.UDPConn
+	for range n {
+		pc, err := lc.ListenPacket(ctx, "udp", addr)
+		if err != nil {
+			for _, pc := range pcs {
+				pc.Close()
+			}
+			return nil, fmt.Errorf("udp: %w", err)
+		}
+		pcs = append(pcs, pc.(*net.UDPConn))
+	}
+	return pcs, nil
+}

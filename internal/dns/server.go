@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,7 +58,7 @@ type Server struct {
 
 	mu      sync.Mutex // guards the fields below
 	closed  bool
-	servers []*dns.Server
+	servers []shutdowner
 	addrs   []string
 }
 
@@ -107,7 +108,7 @@ func (s *Server) Sync(services []*corev1.Service, slices []*discoveryv1.Endpoint
 // free port for both). It may be called for several addresses. The sockets
 // have SO_REUSEADDR and SO_REUSEPORT, so that several agents of one
 // cluster on one machine can share the DNS address; the kernel spreads
-// queries over them. Listen returns once both sockets are bound and served.
+// queries over them. Listen returns once the sockets are bound and served.
 func (s *Server) Listen(addr string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,25 +119,66 @@ func (s *Server) Listen(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
-	h := dns.HandlerFunc(s.serveDNS)
-	udp := &dns.Server{PacketConn: pc, Handler: h}
-	tcp := &dns.Server{Listener: ln, Handler: h}
-	if err := s.start(udp, "udp"); err != nil {
-		pc.Close()
+	udp, err := s.serveUDP(pc.(*net.UDPConn))
+	if err != nil {
 		ln.Close()
-		return fmt.Errorf("listen %s: serve udp: %w", addr, err)
+		return fmt.Errorf("listen %s: %w", addr, err)
 	}
+	tcp := &dns.Server{Listener: ln, Handler: dns.HandlerFunc(s.serveDNS)}
 	if err := s.start(tcp, "tcp"); err != nil {
-		_ = udp.Shutdown()
 		ln.Close()
+		for _, srv := range udp {
+			_ = srv.ShutdownContext(context.Background())
+		}
 		return fmt.Errorf("listen %s: serve tcp: %w", addr, err)
 	}
-	s.servers = append(s.servers, udp, tcp)
+	s.servers = append(s.servers, udp...)
+	s.servers = append(s.servers, tcp)
 	bound := pc.LocalAddr().String()
 	s.addrs = append(s.addrs, bound)
 	s.log.Info("serving DNS", "addr", bound, "domain", s.origin, "upstreams", s.fwd.upstreams)
 	return nil
 }
+
+// serveUDP serves UDP on pc and on one more socket of the same address per
+// CPU the process may use beyond the first, each with its own udpServer:
+// a udpServer answers one query at a time, and the kernel spreads clients
+// over the sockets (SO_REUSEPORT). A wildcard address gets miekg/dns's
+// server instead, which alone replies from the address each query was
+// sent to. pc is closed if serveUDP fails.
+func (s *Server) serveUDP(pc *net.UDPConn) ([]shutdowner, error) {
+	bound := pc.LocalAddr().(*net.UDPAddr)
+	if bound.IP.IsUnspecified() {
+		udp := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(s.serveDNS)}
+		if err := s.start(udp, "udp"); err != nil {
+			pc.Close()
+			return nil, fmt.Errorf("serve udp: %w", err)
+		}
+		return []shutdowner{udp}, nil
+	}
+	more, err := listenUDP(s.ctx, bound.String(), runtime.GOMAXPROCS(0)-1)
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	var servers []shutdowner
+	for _, pc := range append([]*net.UDPConn{pc}, more...) {
+		servers = append(servers, newUDPServer(s, pc))
+	}
+	return servers, nil
+}
+
+// shutdowner is one running server of a Listen: a udpServer, or
+// miekg/dns's for TCP and for UDP on a wildcard address. ShutdownContext
+// stops it and waits, up to ctx, for the queries being answered.
+type shutdowner interface {
+	ShutdownContext(ctx context.Context) error
+}
+
+var (
+	_ shutdowner = (*udpServer)(nil)
+	_ shutdowner = (*dns.Server)(nil)
+)
 
 // start runs srv in a goroutine and returns once it serves, or with the
 // error that stopped it first. A later failure is logged.
@@ -191,33 +233,73 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// serveDNS answers one query: from the zone if the name is the cluster's
-// (or a reverse name of ours), else through the upstreams.
+// serveDNS answers one query for miekg/dns's servers: TCP, and UDP on a
+// wildcard address.
 func (s *Server) serveDNS(w dns.ResponseWriter, req *dns.Msg) {
 	_, tcp := w.RemoteAddr().(*net.TCPAddr)
-	switch {
-	case req.Opcode != dns.OpcodeQuery:
-		s.write(w, req, new(dns.Msg).SetRcode(req, dns.RcodeNotImplemented), tcp)
-		return
-	case len(req.Question) != 1:
-		s.write(w, req, new(dns.Msg).SetRcode(req, dns.RcodeFormatError), tcp)
-		return
+	if err := w.WriteMsg(s.respond(req, tcp)); err != nil {
+		s.log.Debug("write reply", "remote", w.RemoteAddr().String(), "err", err)
+	}
+}
+
+// respond makes the reply to req: from the zone if the name is the
+// cluster's (or a reverse name of ours), else through the upstreams. It
+// may block on the upstreams for as long as they take.
+func (s *Server) respond(req *dns.Msg, tcp bool) *dns.Msg {
+	if m, ok := s.answerLocal(req, tcp); ok {
+		return m
 	}
 	q := req.Question[0]
-	z := s.zone.Load()
-	if inDomain(lower(q.Name), s.origin) && z == nil {
-		s.log.Debug("not synced yet", "name", q.Name)
-		m := new(dns.Msg).SetRcode(req, dns.RcodeServerFailure)
-		s.write(w, req, m, tcp)
-		return
-	}
-	if z != nil {
+	var m *dns.Msg
+	if z := s.zone.Load(); z != nil {
 		if res, ours := z.answer(q); ours {
-			s.write(w, req, s.reply(req, s.chase(z, q, res)), tcp)
-			return
+			res, target := s.chase(z, q, res)
+			if target != "" {
+				res.answer = append(res.answer, s.resolveUpstream(target, q)...)
+			}
+			m = s.reply(req, res)
 		}
 	}
-	s.forward(w, req, tcp)
+	if m == nil {
+		m = s.forward(req, tcp)
+	}
+	s.finish(req, m, tcp)
+	return m
+}
+
+// answerLocal makes the reply to req when that needs no I/O: a name of
+// the zone (unless its CNAME leads out of the cluster domain), SERVFAIL
+// for a cluster name before the first Sync, and errors for what is not a
+// query of one question. ok is false when the reply needs the upstreams.
+func (s *Server) answerLocal(req *dns.Msg, tcp bool) (m *dns.Msg, ok bool) {
+	switch {
+	case req.Opcode != dns.OpcodeQuery:
+		m = new(dns.Msg).SetRcode(req, dns.RcodeNotImplemented)
+	case len(req.Question) != 1:
+		m = new(dns.Msg).SetRcode(req, dns.RcodeFormatError)
+	default:
+		q := req.Question[0]
+		z := s.zone.Load()
+		if z == nil {
+			if !inDomain(lower(q.Name), s.origin) {
+				return nil, false
+			}
+			s.log.Debug("not synced yet", "name", q.Name)
+			m = new(dns.Msg).SetRcode(req, dns.RcodeServerFailure)
+			break
+		}
+		res, ours := z.answer(q)
+		if !ours {
+			return nil, false
+		}
+		res, target := s.chase(z, q, res)
+		if target != "" {
+			return nil, false
+		}
+		m = s.reply(req, res)
+	}
+	s.finish(req, m, tcp)
+	return m, true
 }
 
 // reply makes the authoritative message of a zone result, with copies of
@@ -246,13 +328,14 @@ func allAddresses(rrs []dns.RR) bool {
 
 // chase follows a CNAME answer (an ExternalName service) to its target's
 // records, as CoreDNS does, because stub resolvers (glibc, musl) do not
-// ask again: from the zone for a cluster name, else from the upstreams.
-// What it cannot resolve it leaves out; the CNAME alone is still a valid
-// answer.
-func (s *Server) chase(z *zone, q dns.Question, res result) result {
+// ask again. It follows CNAMEs within the zone itself; a target outside
+// the cluster domain it returns, for the caller to ask the upstreams
+// (resolveUpstream) and append to the answer. What cannot be resolved is
+// left out; the CNAME alone is still a valid answer.
+func (s *Server) chase(z *zone, q dns.Question, res result) (_ result, upstream string) {
 	if res.rcode != dns.RcodeSuccess || q.Qtype == dns.TypeCNAME || q.Qtype == dns.TypeANY ||
 		len(res.answer) == 0 || res.answer[len(res.answer)-1].Header().Rrtype != dns.TypeCNAME {
-		return res
+		return res, ""
 	}
 	answer := slices.Clone(res.answer)
 	seen := map[string]bool{lower(q.Name): true}
@@ -262,38 +345,41 @@ func (s *Server) chase(z *zone, q dns.Question, res result) result {
 			break
 		}
 		seen[cname.Target] = true
-		tq := dns.Question{Name: cname.Target, Qtype: q.Qtype, Qclass: q.Qclass}
-		if inDomain(cname.Target, s.origin) {
-			r, _ := z.answer(tq)
-			if r.rcode != dns.RcodeSuccess || len(r.answer) == 0 {
-				break
-			}
-			answer = append(answer, r.answer...)
-			continue
-		}
-		m := new(dns.Msg)
-		m.SetQuestion(tq.Name, tq.Qtype)
-		m.SetEdns0(ednsSize, false)
-		resp, err := s.fwd.exchange(s.ctx, m, false)
-		if err != nil || resp.Rcode != dns.RcodeSuccess {
+		if !inDomain(cname.Target, s.origin) {
+			upstream = cname.Target
 			break
 		}
-		answer = append(answer, resp.Answer...)
-		break
+		r, _ := z.answer(dns.Question{Name: cname.Target, Qtype: q.Qtype, Qclass: q.Qclass})
+		if r.rcode != dns.RcodeSuccess || len(r.answer) == 0 {
+			break
+		}
+		answer = append(answer, r.answer...)
 	}
 	res.answer = answer
-	return res
+	return res, upstream
 }
 
-// forward sends req to the upstreams and relays their reply, or SERVFAIL.
-func (s *Server) forward(w dns.ResponseWriter, req *dns.Msg, tcp bool) {
+// resolveUpstream asks the upstreams for the records of q's type at
+// target, the end of a CNAME chain; nil if they have none or fail.
+func (s *Server) resolveUpstream(target string, q dns.Question) []dns.RR {
+	m := new(dns.Msg)
+	m.SetQuestion(target, q.Qtype)
+	m.SetEdns0(ednsSize, false)
+	resp, err := s.fwd.exchange(s.ctx, m, false)
+	if err != nil || resp.Rcode != dns.RcodeSuccess {
+		return nil
+	}
+	return resp.Answer
+}
+
+// forward sends req to the upstreams and returns their reply, or SERVFAIL.
+func (s *Server) forward(req *dns.Msg, tcp bool) *dns.Msg {
 	resp, err := s.fwd.exchange(s.ctx, req, tcp)
 	if err != nil {
 		s.warnUpstreams(req.Question[0], err)
-		s.write(w, req, new(dns.Msg).SetRcode(req, dns.RcodeServerFailure), tcp)
-		return
+		return new(dns.Msg).SetRcode(req, dns.RcodeServerFailure)
 	}
-	s.write(w, req, resp, tcp)
+	return resp
 }
 
 // warnUpstreams logs that no upstream answered, at most once per
@@ -309,9 +395,10 @@ func (s *Server) warnUpstreams(q dns.Question, err error) {
 		"type", dns.TypeToString[q.Qtype], "err", err, "suppressed", s.suppressed.Swap(0))
 }
 
-// write sends m as the reply to req: with EDNS0 if req had it, and over
-// UDP cut to the size the client can take (TC set, so it retries over TCP).
-func (s *Server) write(w dns.ResponseWriter, req, m *dns.Msg, tcp bool) {
+// finish readies m, the reply to req, to be sent: with EDNS0 if req had
+// it, and over UDP cut to the size the client can take (TC set, so it
+// retries over TCP).
+func (s *Server) finish(req, m *dns.Msg, tcp bool) {
 	m.RecursionAvailable = m.RecursionAvailable || len(s.fwd.upstreams) > 0
 	size := dns.MaxMsgSize
 	if opt := req.IsEdns0(); opt != nil {
@@ -326,7 +413,4 @@ func (s *Server) write(w dns.ResponseWriter, req, m *dns.Msg, tcp bool) {
 	}
 	m.Truncate(size)
 	m.Compress = true
-	if err := w.WriteMsg(m); err != nil {
-		s.log.Debug("write reply", "remote", w.RemoteAddr().String(), "err", err)
-	}
 }

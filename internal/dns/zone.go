@@ -12,6 +12,7 @@ import (
 // concurrently; nothing in it, nor any RR it returns, may be modified.
 type zone struct {
 	origin string // the cluster domain, lowercase FQDN: "cluster.local."
+	pod    string // the pod subtree: "pod." + origin
 	ttl    uint32
 	soa    *dns.SOA
 	// nodes holds every name the zone has data for, lowercase FQDN: the
@@ -20,6 +21,9 @@ type zone struct {
 	// ClusterIPs and endpoint addresses. Pod names are not here: they are
 	// computed from the query.
 	nodes map[string]*node
+	// wire holds the address records of nodes again, in wire form, by
+	// lowercase wire name: see appendReply.
+	wire map[string]*wireNode
 }
 
 // node is the data at one name.
@@ -112,15 +116,13 @@ func (z *zone) fromNode(n *node, qtype uint16) result {
 // insecure" mode: any well-formed dashed address exists, in any namespace,
 // without looking for the pod. ok is false outside the pod subtree.
 func (z *zone) podNode(name string) (n *node, ok bool) {
-	podOrigin := "pod." + z.origin
-	if name == podOrigin {
+	if name == z.pod {
 		return &node{}, true
 	}
-	rest, found := strings.CutSuffix(name, "."+podOrigin)
-	if !found {
+	if !inDomain(name, z.pod) {
 		return nil, false
 	}
-	labels := strings.Split(rest, ".")
+	labels := strings.Split(name[:len(name)-len(z.pod)-1], ".")
 	switch len(labels) {
 	case 1: // "<ns>.pod.<origin>": an empty non-terminal above every pod
 		return &node{}, true

@@ -108,8 +108,8 @@ type DB struct {
 	stop   chan struct{}
 	done   sync.WaitGroup
 
-	mu        sync.Mutex
-	rev       int64 // last revision published to subscriptions
+	mu  sync.Mutex
+	rev int64 // last revision published to subscriptions
 	// published is closed, and replaced, each time rev advances.
 	published chan struct{}
 	compacted int64 // revisions before compacted are gone
