@@ -68,7 +68,7 @@ func startCluster(ctx context.Context, bin, backend, readyDir string, cfg config
 }
 
 func (c *cluster) setUp(ctx context.Context, backend string, cfg config, log *slog.Logger) error {
-	if err := poll(ctx, 100*time.Millisecond, c.timeout, func() (bool, error) {
+	if err := benchutil.Poll(ctx, 100*time.Millisecond, c.timeout, func() (bool, error) {
 		nodes, err := c.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		return err == nil && len(nodes.Items) == 1 && nodeReady(&nodes.Items[0]), nil
 	}); err != nil {
@@ -114,7 +114,7 @@ func (c *cluster) setUp(ctx context.Context, backend string, cfg config, log *sl
 		c.ips = append(c.ips, s.Spec.ClusterIP)
 	}
 	for i, name := range c.names {
-		if err := poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
+		if err := benchutil.Poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
 			ip, _ := resolve(c.dnsAddr, name, time.Second)
 			return ip == c.ips[i], nil
 		}); err != nil {
@@ -169,7 +169,7 @@ func fqdn(svc string) string { return svc + "." + namespace + ".svc.cluster.loca
 
 // waitPods waits for the backends to be ready and records them.
 func (c *cluster) waitPods(ctx context.Context) error {
-	err := poll(ctx, 50*time.Millisecond, c.timeout, func() (bool, error) {
+	err := benchutil.Poll(ctx, 50*time.Millisecond, c.timeout, func() (bool, error) {
 		list, err := c.client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
 		if err != nil {
 			return false, err
@@ -193,7 +193,7 @@ func (c *cluster) waitPods(ctx context.Context) error {
 // ClusterIP.
 func (c *cluster) waitServed(ctx context.Context) error {
 	seen := map[string]bool{}
-	err := poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
+	err := benchutil.Poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
 		if who, err := c.whoAnswers(); err == nil {
 			seen[who] = true
 		}
@@ -277,7 +277,7 @@ func (c *cluster) teardown(log *slog.Logger, keep bool, bins ...string) {
 	// The pods' processes end with their pods; if the API server is gone
 	// already (interrupted), the search by binary below ends them.
 	if err := c.client.AppsV1().Deployments(namespace).Delete(ctx, app, metav1.DeleteOptions{PropagationPolicy: &fg}); err == nil {
-		_ = poll(ctx, 100*time.Millisecond, 30*time.Second, func() (bool, error) {
+		_ = benchutil.Poll(ctx, 100*time.Millisecond, 30*time.Second, func() (bool, error) {
 			list, err := c.client.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
 			return err == nil && len(list.Items) == 0, err
 		})
@@ -317,25 +317,4 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
-}
-
-// poll calls done every interval until it reports true or timeout
-// passes.
-func poll(ctx context.Context, interval, timeout time.Duration, done func() (bool, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		ok, err := done()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(interval):
-		}
-	}
 }

@@ -22,12 +22,7 @@ const (
 )
 
 // dnsResult is one load run against one server.
-type dnsResult struct {
-	qps      float64
-	p50, p99 time.Duration
-	errors   int64   // timeouts, and answers other than one A record
-	cpu      float64 // cores the server used
-}
+type dnsResult = loadResult // errors: timeouts, and answers other than one A record
 
 // measureDNS checks that both servers give the same answers, then runs
 // every worker count against both, rounds times, alternating the order.
@@ -63,7 +58,7 @@ func measureDNS(ctx context.Context, cfg config, log *slog.Logger, r *report, c 
 					return fmt.Errorf("%s, %d workers: %w", s.name, workers, err)
 				}
 				log.Info("dns", "round", round+1, "workers", workers, "server", s.name,
-					"qps", int(res.qps), "p50", res.p50, "p99", res.p99, "errors", res.errors, "cpu", fmt.Sprintf("%.2f", cpu))
+					"qps", int(res.rate), "p50", res.p50, "p99", res.p99, "errors", res.errors, "cpu", fmt.Sprintf("%.2f", cpu))
 				r.addDNS(workers, s.name, res)
 			}
 		}
@@ -121,7 +116,7 @@ func dnsLoad(ctx context.Context, server string, names []string, workers int, d 
 		return dnsResult{}, fmt.Errorf("no query answered (%d failed)", nFailed)
 	}
 	return dnsResult{
-		qps:    float64(len(all)) / time.Since(start).Seconds(),
+		rate:   float64(len(all)) / time.Since(start).Seconds(),
 		p50:    benchutil.Percentile(all, 50),
 		p99:    benchutil.Percentile(all, 99),
 		errors: nFailed,

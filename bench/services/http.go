@@ -24,11 +24,16 @@ type httpTarget struct {
 }
 
 // httpResult is one load run against one target.
-type httpResult struct {
-	reqPerSec float64
-	p50, p99  time.Duration
-	cpu       float64 // cores the proxy used
-	errors    int64   // non-2xx/3xx responses, socket errors, timeouts
+type httpResult = loadResult // errors: non-2xx/3xx responses, socket errors, timeouts
+
+// loadResult is what one load run measured: requests or queries per
+// second, latency percentiles, errors, and the cores the server (proxy or
+// DNS) used meanwhile.
+type loadResult struct {
+	rate     float64
+	p50, p99 time.Duration
+	cpu      float64
+	errors   int64
 }
 
 // Names of the targets the report compares.
@@ -93,7 +98,7 @@ func measureHTTP(ctx context.Context, cfg config, log *slog.Logger, r *report, c
 					return fmt.Errorf("%s, %s: %w", t.name, l.name, err)
 				}
 				log.Info("http", "round", round+1, "load", l.name, "target", t.name,
-					"req/s", int(res.reqPerSec), "p50", res.p50, "p99", res.p99, "errors", res.errors, "cpu", fmt.Sprintf("%.2f", cpu))
+					"req/s", int(res.rate), "p50", res.p50, "p99", res.p99, "errors", res.errors, "cpu", fmt.Sprintf("%.2f", cpu))
 				r.addHTTP(l.name, t.name, res)
 			}
 		}
@@ -131,7 +136,7 @@ func parseWrk(out string) (httpResult, error) {
 			if err != nil {
 				return res, fmt.Errorf("requests/sec %q: %w", f[1], err)
 			}
-			res.reqPerSec, haveRate = v, true
+			res.rate, haveRate = v, true
 		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
 			d, err := time.ParseDuration(f[1]) // wrk's units (us, ms, s, m) are Go's
 			if err != nil {
@@ -194,10 +199,10 @@ func fixedRate(ctx context.Context, url string, rate, conns int, d time.Duration
 		return httpResult{}, fmt.Errorf("all %d requests failed", n)
 	}
 	return httpResult{
-		reqPerSec: float64(len(all)) / elapsed.Seconds(),
-		p50:       benchutil.Percentile(all, 50),
-		p99:       benchutil.Percentile(all, 99),
-		errors:    errs.Load(),
+		rate:   float64(len(all)) / elapsed.Seconds(),
+		p50:    benchutil.Percentile(all, 50),
+		p99:    benchutil.Percentile(all, 99),
+		errors: errs.Load(),
 	}, nil
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/marina-orchestrator/marina/bench/internal/benchutil"
+
 	"context"
 	"errors"
 	"fmt"
@@ -41,7 +43,7 @@ func (c *cluster) flip(ctx context.Context, name string) (time.Duration, error) 
 		return 0, err
 	}
 	pods := c.client.CoreV1().Pods(namespace)
-	if err := poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
+	if err := benchutil.Poll(ctx, 10*time.Millisecond, c.timeout, func() (bool, error) {
 		p, err := pods.Get(ctx, name, metav1.GetOptions{})
 		return err == nil && !podReady(p), err
 	}); err != nil {
@@ -49,7 +51,7 @@ func (c *cluster) flip(ctx context.Context, name string) (time.Duration, error) 
 	}
 	// Until the proxy has dropped it: 50 answers in a row from the other.
 	others := 0
-	if err := poll(ctx, time.Millisecond, c.timeout, func() (bool, error) {
+	if err := benchutil.Poll(ctx, time.Millisecond, c.timeout, func() (bool, error) {
 		who, err := c.whoAnswers()
 		if err != nil || who == name {
 			others = 0
@@ -134,7 +136,7 @@ func (c *cluster) timeCreates(ctx context.Context, n int) ([]time.Duration, erro
 		t0 := time.Now()
 		m := new(dns.Msg)
 		m.SetQuestion(fqdn(name), dns.TypeA)
-		if err := poll(ctx, time.Millisecond, c.timeout, func() (bool, error) {
+		if err := benchutil.Poll(ctx, time.Millisecond, c.timeout, func() (bool, error) {
 			m.Id++
 			return exchange(co, m, time.Now().Add(100*time.Millisecond)) == nil, nil
 		}); err != nil {

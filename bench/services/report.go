@@ -45,11 +45,11 @@ func (r *report) addDNS(workers int, server string, res dnsResult) {
 	r.dns[workers][server] = append(r.dns[workers][server], res)
 }
 
-// meanHTTP averages a target's rounds and sums their errors.
-func meanHTTP(rs []httpResult) httpResult {
-	var m httpResult
+// mean averages a target's rounds and sums their errors.
+func mean(rs []loadResult) loadResult {
+	var m loadResult
 	for _, r := range rs {
-		m.reqPerSec += r.reqPerSec
+		m.rate += r.rate
 		m.p50 += r.p50
 		m.p99 += r.p99
 		m.errors += r.errors
@@ -60,27 +60,7 @@ func meanHTTP(rs []httpResult) httpResult {
 		return m
 	}
 	m.cpu /= float64(n)
-	m.reqPerSec /= float64(n)
-	m.p50 /= time.Duration(n)
-	m.p99 /= time.Duration(n)
-	return m
-}
-
-func meanDNS(rs []dnsResult) dnsResult {
-	var m dnsResult
-	for _, r := range rs {
-		m.qps += r.qps
-		m.p50 += r.p50
-		m.p99 += r.p99
-		m.errors += r.errors
-		m.cpu += r.cpu
-	}
-	n := len(rs)
-	if n == 0 {
-		return m
-	}
-	m.cpu /= float64(n)
-	m.qps /= float64(n)
+	m.rate /= float64(n)
 	m.p50 /= time.Duration(n)
 	m.p99 /= time.Duration(n)
 	return m
@@ -112,26 +92,26 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w, "| load | target | req/s | p50 | p99 | added p99 | proxy CPU | errors |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, level := range r.httpLevels {
-		direct := meanHTTP(r.http[level][targetDirect])
+		direct := mean(r.http[level][targetDirect])
 		for _, t := range r.httpTargets {
-			m := meanHTTP(r.http[level][t])
+			m := mean(r.http[level][t])
 			added, cpu := "–", "–"
 			if t != targetDirect {
 				added, cpu = signedMs(m.p99-direct.p99), fmt.Sprintf("%.2f", m.cpu)
 			}
-			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d |\n", level, t, m.reqPerSec, ms2(m.p50), ms2(m.p99), added, cpu, m.errors)
+			fmt.Fprintf(w, "| %s | %s | %.0f | %s | %s | %s | %s | %d |\n", level, t, m.rate, ms2(m.p50), ms2(m.p99), added, cpu, m.errors)
 		}
 	}
 
 	fmt.Fprintln(w, "\n| load | req/s: Marina ÷ HAProxy tcp | ÷ HAProxy http | added p99: Marina, HAProxy tcp, HAProxy http |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, level := range r.httpLevels {
-		direct := meanHTTP(r.http[level][targetDirect])
-		marina := meanHTTP(r.http[level][targetMarina])
-		tcp := meanHTTP(r.http[level][targetHAProxyTCP])
-		hh := meanHTTP(r.http[level][targetHAProxyHTTP])
+		direct := mean(r.http[level][targetDirect])
+		marina := mean(r.http[level][targetMarina])
+		tcp := mean(r.http[level][targetHAProxyTCP])
+		hh := mean(r.http[level][targetHAProxyHTTP])
 		fmt.Fprintf(w, "| %s | %s | %s | %s, %s, %s |\n", level,
-			ratio(marina.reqPerSec, tcp.reqPerSec), ratio(marina.reqPerSec, hh.reqPerSec),
+			ratio(marina.rate, tcp.rate), ratio(marina.rate, hh.rate),
 			signedMs(marina.p99-direct.p99), signedMs(tcp.p99-direct.p99), signedMs(hh.p99-direct.p99))
 	}
 
@@ -141,11 +121,11 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, workers := range r.cfg.dnsWorkers {
 		for _, s := range []string{dnsMarina, dnsDnsmasq} {
-			m := meanDNS(r.dns[workers][s])
-			fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s | %.2f | %d |\n", workers, s, m.qps, ms2(m.p50), ms2(m.p99), m.cpu, m.errors)
+			m := mean(r.dns[workers][s])
+			fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s | %.2f | %d |\n", workers, s, m.rate, ms2(m.p50), ms2(m.p99), m.cpu, m.errors)
 		}
 		fmt.Fprintf(w, "| %d | Marina ÷ dnsmasq | %s | | | | |\n", workers,
-			ratio(meanDNS(r.dns[workers][dnsMarina]).qps, meanDNS(r.dns[workers][dnsDnsmasq]).qps))
+			ratio(mean(r.dns[workers][dnsMarina]).rate, mean(r.dns[workers][dnsDnsmasq]).rate))
 	}
 
 	fmt.Fprintln(w, "\n| latency (aim < 100 ms) | n | p50 | max |")

@@ -70,7 +70,7 @@ func (b *bench) marina(bin, rt string) (times, error) {
 	defer m.Remove()
 	client := kubernetes.NewForConfigOrDie(m.Config)
 	ctx := context.Background()
-	if err := poll(ctx, 100*time.Millisecond, b.timeout, func() (bool, error) {
+	if err := benchutil.Poll(ctx, 100*time.Millisecond, b.timeout, func() (bool, error) {
 		nodes, err := client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		return err == nil && len(nodes.Items) == 1 && nodeReady(&nodes.Items[0]), nil
 	}); err != nil {
@@ -120,7 +120,7 @@ func nodeReady(n *corev1.Node) bool {
 // rolledOut waits until the deployment has all replicas updated and
 // available, and no others.
 func (b *bench) rolledOut(ctx context.Context, client kubernetes.Interface) error {
-	return poll(ctx, 10*time.Millisecond, b.timeout, func() (bool, error) {
+	return benchutil.Poll(ctx, 10*time.Millisecond, b.timeout, func() (bool, error) {
 		d, err := client.AppsV1().Deployments("default").Get(ctx, app, metav1.GetOptions{})
 		if err != nil {
 			return false, err
@@ -144,7 +144,7 @@ func (b *bench) replace(ctx context.Context, client kubernetes.Interface) (time.
 	if err := pods.Delete(ctx, victim.Name, metav1.DeleteOptions{}); err != nil {
 		return 0, err
 	}
-	err = poll(ctx, 10*time.Millisecond, b.timeout, func() (bool, error) {
+	err = benchutil.Poll(ctx, 10*time.Millisecond, b.timeout, func() (bool, error) {
 		list, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
 		if err != nil {
 			return false, err
@@ -159,7 +159,7 @@ func (b *bench) replace(ctx context.Context, client kubernetes.Interface) (time.
 	})
 	d := time.Since(t0)
 	// Let the deleted pod finish going before the next one.
-	_ = poll(ctx, 50*time.Millisecond, b.timeout, func() (bool, error) {
+	_ = benchutil.Poll(ctx, 50*time.Millisecond, b.timeout, func() (bool, error) {
 		_, err := pods.Get(ctx, victim.Name, metav1.GetOptions{})
 		return err != nil, nil
 	})
@@ -180,7 +180,7 @@ func podReady(p *corev1.Pod) bool {
 func (b *bench) deleteDeployment(ctx context.Context, client kubernetes.Interface) {
 	fg := metav1.DeletePropagationForeground
 	_ = client.AppsV1().Deployments("default").Delete(ctx, app, metav1.DeleteOptions{PropagationPolicy: &fg})
-	_ = poll(ctx, 200*time.Millisecond, b.timeout, func() (bool, error) {
+	_ = benchutil.Poll(ctx, 200*time.Millisecond, b.timeout, func() (bool, error) {
 		list, err := client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
 		return err == nil && len(list.Items) == 0, nil
 	})

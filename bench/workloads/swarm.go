@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/marina-orchestrator/marina/bench/internal/benchutil"
+
 	"context"
 	"fmt"
 	"slices"
@@ -72,7 +74,7 @@ func (b *bench) swarm() (times, error) {
 // tasksRunning waits until exactly the service's replicas run, all of
 // image.
 func (b *bench) tasksRunning(ctx context.Context, name, image string) error {
-	return poll(ctx, 100*time.Millisecond, b.timeout, func() (bool, error) {
+	return benchutil.Poll(ctx, 100*time.Millisecond, b.timeout, func() (bool, error) {
 		out, err := docker("service", "ps", name, "--filter", "desired-state=running", "--format", "{{.Image}} {{.CurrentState}}")
 		if err != nil {
 			return false, err
@@ -115,7 +117,7 @@ func (b *bench) replaceTask(ctx context.Context, name string) (time.Duration, er
 	if _, err := docker("rm", "-f", victim); err != nil {
 		return 0, err
 	}
-	err = poll(ctx, 50*time.Millisecond, b.timeout, func() (bool, error) {
+	err = benchutil.Poll(ctx, 50*time.Millisecond, b.timeout, func() (bool, error) {
 		now, err := containers(name)
 		return err == nil && len(now) == b.replicas && !slices.Contains(now, victim), err
 	})
@@ -125,7 +127,7 @@ func (b *bench) replaceTask(ctx context.Context, name string) (time.Duration, er
 // removeService removes the service and waits for its containers to go.
 func (b *bench) removeService(name string) {
 	_, _ = docker("service", "rm", name)
-	_ = poll(context.Background(), 500*time.Millisecond, b.timeout, func() (bool, error) {
+	_ = benchutil.Poll(context.Background(), 500*time.Millisecond, b.timeout, func() (bool, error) {
 		out, err := docker("ps", "-aq", "--filter", "label=com.docker.swarm.service.name="+name)
 		return err == nil && out == "", nil
 	})

@@ -1,6 +1,7 @@
 package benchutil
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -105,4 +106,25 @@ func FreePort() int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Poll calls done every interval until it reports true or timeout
+// passes; an error from done ends it.
+func Poll(ctx context.Context, interval, timeout time.Duration, done func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		ok, err := done()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(interval):
+		}
+	}
 }
