@@ -20,6 +20,10 @@ import (
 // namespace and changing user both need it.
 var ErrNeedsRoot = errors.New("the process runtime mounts volumes in a private mount namespace and switches users only when the agent runs as root")
 
+// initStatusFD is the init step's end of the shim's status pipe (the
+// first of exec.Cmd's ExtraFiles).
+const initStatusFD = 3
+
 // isolated reports whether a container needs its init step: volumes to
 // mount or a user to become.
 func isolated(c runtime.ContainerConfig) bool {
@@ -32,7 +36,15 @@ func isolated(c runtime.ContainerConfig) bool {
 // makes the namespace's mounts private, bind-mounts the volumes at their
 // paths, takes the container's groups and user, and replaces itself with
 // the command. On success it does not return.
-func RunInit(dir string) error {
+func RunInit(dir string) (err error) {
+	// The shim reads this pipe: nothing before the exec closes it means
+	// the command started; otherwise it carries why it did not.
+	status := os.NewFile(initStatusFD, "init-status")
+	defer func() {
+		if err != nil && status != nil {
+			_, _ = status.WriteString(err.Error())
+		}
+	}()
 	var c config
 	if err := readJSON(filepath.Join(dir, "config.json"), &c); err != nil {
 		return fmt.Errorf("read container config: %w", err)
@@ -66,6 +78,7 @@ func RunInit(dir string) error {
 	if err != nil {
 		return err
 	}
+	unix.CloseOnExec(initStatusFD)
 	return syscall.Exec(path, argv, c.Env)
 }
 

@@ -57,7 +57,8 @@ func RunShim(dir string) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cgv := cgroupVersion()
 	limited := cgv != 0 && c.Resources != (runtime.Resources{})
-	if isolated(c.ContainerConfig) || limited {
+	withInit := isolated(c.ContainerConfig) || limited
+	if withInit {
 		// The init step joins the container's cgroup, mounts the volumes
 		// and becomes the user, in a mount namespace of its own, then
 		// executes the command: all it does applies from the command's
@@ -70,9 +71,30 @@ func RunShim(dir string) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Unshareflags: syscall.CLONE_NEWNS}
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
+	// The init step reports a failure before it executes the command
+	// (a missing command, a volume it cannot mount) on a pipe that the
+	// exec closes, so such a container fails to start, as one without an
+	// init step does, instead of seeming to run for a moment.
+	var statusR, statusW *os.File
+	if withInit {
+		if statusR, statusW, err = os.Pipe(); err != nil {
+			return err
+		}
+		cmd.ExtraFiles = []*os.File{statusW} // initStatusFD in the init step
+	}
 	startErr := cmd.Start()
 	outW.Close()
 	errW.Close()
+	if withInit {
+		statusW.Close()
+		if startErr == nil {
+			if msg, _ := io.ReadAll(statusR); len(msg) > 0 {
+				_ = cmd.Wait()
+				startErr = errors.New(string(msg))
+			}
+		}
+		statusR.Close()
+	}
 	if startErr != nil {
 		fmt.Fprintf(logs.Stream(containerlog.Stderr), "marina: cannot start %q: %v\n", argv[0], startErr)
 		now := time.Now()
