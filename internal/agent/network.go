@@ -25,6 +25,7 @@ import (
 	"github.com/marina-orchestrator/marina/internal/dns"
 	"github.com/marina-orchestrator/marina/internal/ingress"
 	"github.com/marina-orchestrator/marina/internal/proxy"
+	"github.com/marina-orchestrator/marina/internal/servicemap"
 	"github.com/marina-orchestrator/marina/internal/vip"
 )
 
@@ -255,11 +256,7 @@ func findDNSIP(svcs []*corev1.Service) netip.Addr {
 func clusterIPs(svcs []*corev1.Service) []netip.Addr {
 	var out []netip.Addr
 	for _, s := range svcs {
-		for _, str := range s.Spec.ClusterIPs {
-			if ip, err := netip.ParseAddr(str); err == nil {
-				out = append(out, ip)
-			}
-		}
+		out = append(out, servicemap.ClusterIPs(s)...)
 	}
 	return out
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/miekg/dns"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/marina-orchestrator/marina/internal/servicemap"
 )
 
 // SpecVersion is the version of the Kubernetes DNS-based service discovery
@@ -48,15 +51,7 @@ func buildZone(services []*corev1.Service, endpointSlices []*discoveryv1.Endpoin
 	b.add(&dns.TXT{Hdr: b.hdr("dns-version."+origin, dns.TypeTXT), Txt: []string{SpecVersion}}, "")
 	b.ensure("pod." + origin)
 
-	bySvc := map[string][]*discoveryv1.EndpointSlice{}
-	for _, es := range endpointSlices {
-		svc := es.Labels[discoveryv1.LabelServiceName]
-		if svc == "" || es.AddressType == discoveryv1.AddressTypeFQDN {
-			continue
-		}
-		key := es.Namespace + "/" + svc
-		bySvc[key] = append(bySvc[key], es)
-	}
+	bySvc := servicemap.Index(endpointSlices)
 
 	svcs := slices.Clone(services)
 	slices.SortFunc(svcs, func(a, b *corev1.Service) int {
@@ -68,7 +63,7 @@ func buildZone(services []*corev1.Service, endpointSlices []*discoveryv1.Endpoin
 		case svc.Spec.Type == corev1.ServiceTypeExternalName:
 			b.externalName(name, svc)
 		case svc.Spec.ClusterIP == corev1.ClusterIPNone:
-			ess := bySvc[svc.Namespace+"/"+svc.Name]
+			ess := bySvc[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}]
 			slices.SortFunc(ess, func(a, b *discoveryv1.EndpointSlice) int { return cmp.Compare(a.Name, b.Name) })
 			b.headless(name, svc, ess)
 		default:
@@ -179,16 +174,7 @@ func (b *builder) externalName(name string, svc *corev1.Service) {
 // _<port>._<proto>) that points at the service name.
 func (b *builder) clusterIP(name string, svc *corev1.Service) {
 	b.ensure(name)
-	ips := svc.Spec.ClusterIPs
-	if len(ips) == 0 && svc.Spec.ClusterIP != "" {
-		ips = []string{svc.Spec.ClusterIP}
-	}
-	for _, s := range ips {
-		ip, err := netip.ParseAddr(s)
-		if err != nil {
-			continue // "" before allocation; "None" is headless
-		}
-		ip = ip.Unmap()
+	for _, ip := range servicemap.ClusterIPs(svc) {
 		b.addAddr(name, ip)
 		b.addPTR(ip, name)
 	}
@@ -214,7 +200,7 @@ func (b *builder) headless(name string, svc *corev1.Service, ess []*discoveryv1.
 	}
 	for _, es := range ess {
 		for _, ep := range es.Endpoints {
-			if !svc.Spec.PublishNotReadyAddresses && ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+			if !svc.Spec.PublishNotReadyAddresses && !servicemap.Ready(ep) {
 				continue
 			}
 			for _, a := range ep.Addresses {

@@ -2,8 +2,6 @@ package ingress
 
 import (
 	"fmt"
-	"net"
-	"slices"
 	"strconv"
 	"sync/atomic"
 
@@ -11,6 +9,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/marina-orchestrator/marina/internal/servicemap"
 )
 
 // backend is one Service port an Ingress sends traffic to, resolved at
@@ -48,19 +48,11 @@ type resolver struct {
 func newResolver(services []*corev1.Service, eps []*discoveryv1.EndpointSlice) *resolver {
 	r := &resolver{
 		services: make(map[types.NamespacedName]*corev1.Service, len(services)),
-		slices:   make(map[types.NamespacedName][]*discoveryv1.EndpointSlice, len(eps)),
+		slices:   servicemap.Index(eps),
 		backends: map[string]*backend{},
 	}
 	for _, s := range services {
 		r.services[types.NamespacedName{Namespace: s.Namespace, Name: s.Name}] = s
-	}
-	for _, s := range eps {
-		svc, ok := s.Labels[discoveryv1.LabelServiceName]
-		if !ok {
-			continue
-		}
-		k := types.NamespacedName{Namespace: s.Namespace, Name: svc}
-		r.slices[k] = append(r.slices[k], s)
 	}
 	return r
 }
@@ -99,7 +91,9 @@ func (r *resolver) backend(ns string, ib *networkingv1.IngressBackend) *backend 
 		b.reason = fmt.Sprintf("service has no port %s", port)
 		return b
 	}
-	b.endpoints = readyEndpoints(r.slices[key], sp.Name)
+	for _, ap := range servicemap.ReadyAddrs(r.slices[key], sp.Name, corev1.ProtocolTCP) {
+		b.endpoints = append(b.endpoints, ap.String())
+	}
 	if len(b.endpoints) == 0 {
 		b.reason = "no ready endpoints"
 	}
@@ -127,47 +121,4 @@ func servicePort(svc *corev1.Service, p networkingv1.ServiceBackendPort) (corev1
 		}
 	}
 	return corev1.ServicePort{}, false
-}
-
-// readyEndpoints returns the sorted, de-duplicated "ip:port" of the ready
-// endpoints in slices, for the slice port named portName (the Service
-// port's name; "" for a Service's only, unnamed port). An endpoint whose
-// ready condition is unset counts as ready, as the EndpointSlice API says.
-// Only an endpoint's first address is used, as kube-proxy does.
-func readyEndpoints(eps []*discoveryv1.EndpointSlice, portName string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range eps {
-		if s.AddressType != discoveryv1.AddressTypeIPv4 && s.AddressType != discoveryv1.AddressTypeIPv6 {
-			continue
-		}
-		port, ok := slicePort(s, portName)
-		if !ok {
-			continue
-		}
-		for _, ep := range s.Endpoints {
-			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready || len(ep.Addresses) == 0 {
-				continue
-			}
-			addr := net.JoinHostPort(ep.Addresses[0], port)
-			if !seen[addr] {
-				seen[addr] = true
-				out = append(out, addr)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-func slicePort(s *discoveryv1.EndpointSlice, name string) (string, bool) {
-	for _, p := range s.Ports {
-		if p.Port == nil || p.Protocol != nil && *p.Protocol != corev1.ProtocolTCP {
-			continue
-		}
-		if p.Name == nil && name == "" || p.Name != nil && *p.Name == name {
-			return strconv.Itoa(int(*p.Port)), true
-		}
-	}
-	return "", false
 }

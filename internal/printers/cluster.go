@@ -1,13 +1,14 @@
 package printers
 
 import (
-	"github.com/marina-orchestrator/marina/internal/api"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/marina-orchestrator/marina/internal/api"
 )
 
 var namespaceTable = newTable([]metav1.TableColumnDefinition{

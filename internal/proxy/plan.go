@@ -10,6 +10,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/marina-orchestrator/marina/internal/servicemap"
 )
 
 // This file is the proxy's pure core: from services and endpoint slices it
@@ -111,19 +114,7 @@ func computePlan(services []*corev1.Service, endpointSlices []*discoveryv1.Endpo
 		frontends: make(map[frontend]portName),
 	}
 
-	type serviceKey struct{ namespace, name string }
-	slicesOf := make(map[serviceKey][]*discoveryv1.EndpointSlice)
-	for _, s := range endpointSlices {
-		if s == nil || s.AddressType == discoveryv1.AddressTypeFQDN {
-			continue
-		}
-		name := s.Labels[discoveryv1.LabelServiceName]
-		if name == "" {
-			continue
-		}
-		k := serviceKey{s.Namespace, name}
-		slicesOf[k] = append(slicesOf[k], s)
-	}
+	slicesOf := servicemap.Index(endpointSlices)
 
 	// Oldest first, so conflicts resolve the same way on every sync and on
 	// every node.
@@ -139,12 +130,12 @@ func computePlan(services []*corev1.Service, endpointSlices []*discoveryv1.Endpo
 		if skip != nil && skip(svc) {
 			continue
 		}
-		clusterIPs := serviceClusterIPs(svc)
+		clusterIPs := servicemap.ClusterIPs(svc)
 		if len(clusterIPs) == 0 {
 			continue
 		}
 		affinity := affinityTimeout(svc)
-		svcSlices := slicesOf[serviceKey{svc.Namespace, svc.Name}]
+		svcSlices := slicesOf[types.NamespacedName{Namespace: svc.Namespace, Name: svc.Name}]
 		loadBalanced := svc.Spec.Type == corev1.ServiceTypeLoadBalancer && svc.Spec.LoadBalancerClass == nil
 
 		for _, sp := range svc.Spec.Ports {
@@ -154,7 +145,7 @@ func computePlan(services []*corev1.Service, endpointSlices []*discoveryv1.Endpo
 			}
 			name := portName{namespace: svc.Namespace, service: svc.Name, port: sp.Name, protocol: proto}
 			p.ports[name] = portPlan{
-				backends: readyBackends(svcSlices, sp.Name, proto),
+				backends: servicemap.ReadyAddrs(svcSlices, sp.Name, proto),
 				affinity: affinity,
 			}
 
@@ -186,30 +177,6 @@ func (p *plan) claim(f frontend, name portName) {
 	p.frontends[f] = name
 }
 
-// serviceClusterIPs returns the service's virtual IPs; none for headless and
-// ExternalName services.
-func serviceClusterIPs(svc *corev1.Service) []netip.Addr {
-	if svc.Spec.Type == corev1.ServiceTypeExternalName {
-		return nil
-	}
-	raw := svc.Spec.ClusterIPs
-	if len(raw) == 0 {
-		raw = []string{svc.Spec.ClusterIP}
-	}
-	var ips []netip.Addr
-	for _, s := range raw {
-		if s == "" || s == corev1.ClusterIPNone {
-			continue
-		}
-		ip, err := netip.ParseAddr(s)
-		if err != nil {
-			continue // the API server validates ClusterIPs; nothing to serve
-		}
-		ips = append(ips, ip.Unmap())
-	}
-	return ips
-}
-
 // affinityTimeout returns the ClientIP affinity timeout of svc, zero when it
 // has no session affinity.
 func affinityTimeout(svc *corev1.Service) time.Duration {
@@ -221,45 +188,4 @@ func affinityTimeout(svc *corev1.Service) time.Duration {
 		seconds = *c.ClientIP.TimeoutSeconds
 	}
 	return time.Duration(seconds) * time.Second
-}
-
-// readyBackends returns the deduplicated, sorted addresses of the ready
-// endpoints in endpointSlices for the service port with this name and
-// protocol.
-func readyBackends(endpointSlices []*discoveryv1.EndpointSlice, port string, proto corev1.Protocol) []netip.AddrPort {
-	seen := make(map[netip.AddrPort]struct{})
-	var out []netip.AddrPort
-	for _, s := range endpointSlices {
-		for _, ep := range s.Ports {
-			if ep.Port == nil || deref(ep.Name, "") != port || deref(ep.Protocol, corev1.ProtocolTCP) != proto {
-				continue
-			}
-			for _, e := range s.Endpoints {
-				if !deref(e.Conditions.Ready, true) || len(e.Addresses) == 0 {
-					continue
-				}
-				// Like kube-proxy, use only the first address: the others
-				// are the same endpoint and must not be weighted twice.
-				ip, err := netip.ParseAddr(e.Addresses[0])
-				if err != nil {
-					continue
-				}
-				ap := netip.AddrPortFrom(ip.Unmap(), uint16(*ep.Port))
-				if _, dup := seen[ap]; dup {
-					continue
-				}
-				seen[ap] = struct{}{}
-				out = append(out, ap)
-			}
-		}
-	}
-	slices.SortFunc(out, netip.AddrPort.Compare)
-	return out
-}
-
-func deref[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
 }

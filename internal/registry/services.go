@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/marina-orchestrator/marina/internal/alloc"
+	"github.com/marina-orchestrator/marina/internal/servicemap"
 )
 
 // ServiceAllocator hands services their cluster IPs and node ports while
@@ -67,7 +68,7 @@ func (a *ServiceAllocator) ensureLoaded(ctx context.Context) error {
 		return fmt.Errorf("read services to restore allocations: %w", err)
 	}
 	for i := range svcs {
-		for _, ip := range clusterIPsOf(&svcs[i]) {
+		for _, ip := range servicemap.ClusterIPs(&svcs[i]) {
 			_ = a.IPs.Allocate(ip) // one outside the range (the CIDR changed) is kept, unmanaged
 		}
 		for _, p := range nodePortsOf(&svcs[i]) {
@@ -158,7 +159,7 @@ func (a *ServiceAllocator) hooks(s *genericregistry.Store) {
 			return
 		}
 		svc := obj.(*corev1.Service)
-		for _, ip := range clusterIPsOf(svc) {
+		for _, ip := range servicemap.ClusterIPs(svc) {
 			a.IPs.Release(ip)
 		}
 		for _, p := range nodePortsOf(svc) {
@@ -186,7 +187,7 @@ func (t *txn) allocateIPs(svc, old *corev1.Service) field.ErrorList {
 	spec := &svc.Spec
 	var oldIPs []netip.Addr
 	if old != nil {
-		oldIPs = clusterIPsOf(old)
+		oldIPs = servicemap.ClusterIPs(old)
 	}
 	if spec.Type == corev1.ServiceTypeExternalName {
 		// An ExternalName service has no address: one the service had
@@ -371,21 +372,6 @@ func (t *txn) allocatePorts(svc, old *corev1.Service) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-// clusterIPsOf returns the addresses a service holds.
-func clusterIPsOf(svc *corev1.Service) []netip.Addr {
-	ips := svc.Spec.ClusterIPs
-	if len(ips) == 0 && svc.Spec.ClusterIP != "" {
-		ips = []string{svc.Spec.ClusterIP}
-	}
-	var out []netip.Addr
-	for _, s := range ips {
-		if ip, err := netip.ParseAddr(s); err == nil {
-			out = append(out, ip)
-		}
-	}
-	return out
 }
 
 // nodePortsOf returns the node ports a service holds (each once).

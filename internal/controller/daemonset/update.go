@@ -3,8 +3,9 @@ package daemonset
 import (
 	"time"
 
-	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // nodeState is what one node has of a daemon set: its pods made from the

@@ -25,7 +25,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/marina-orchestrator/marina/internal/controller/loop"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,6 +35,8 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+
+	"github.com/marina-orchestrator/marina/internal/controller/loop"
 )
 
 // Controller rolls deployments out.

@@ -4,9 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/marina-orchestrator/marina/internal/controller/history"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/marina-orchestrator/marina/internal/controller/history"
 )
 
 func TestRolloutStatusDeadline(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // group is the endpoints of the pods whose service ports resolve to the
@@ -196,12 +198,8 @@ func inEndpoints(pod *corev1.Pod, includeTerminating bool) bool {
 
 // podReady reports whether pod's Ready condition is True.
 func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	ok, _ := podcontrol.Ready(pod)
+	return ok
 }
 
 // podIPv4 returns pod's IPv4 address in canonical form, or "".

@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // Back-off between a job's pod failures, as Kubernetes: 10s, doubled per

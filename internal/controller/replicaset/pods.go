@@ -4,9 +4,10 @@ import (
 	"sort"
 	"time"
 
-	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/marina-orchestrator/marina/internal/controller/podcontrol"
 )
 
 // Status is what the controller reports of a ReplicaSet or a
